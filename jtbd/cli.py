@@ -1,0 +1,212 @@
+"""The ``jtbd`` command line: thin commands over the library functions.
+
+Results go to stdout (or a run folder); progress and errors go to stderr. Errors are
+one line with a stable code and a fix; exit code 1 for bad data, 2 for bad usage;
+``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from typing import Any, Callable
+
+import click
+
+from . import __version__
+from .errors import JtbdError
+
+LOAD_OPTIONS = [
+    ("text_col", "--text-col", "Column holding the feedback text."),
+    ("id_col", "--id-col", "Column holding a unique record id."),
+    ("date_col", "--date-col", "Column holding the date."),
+    ("score_col", "--score-col", "Column holding a score or rating (e.g. 0-10 likelihood to recommend)."),
+    ("channel_col", "--channel-col", "Column naming the channel or source (survey, review, tweet ...)."),
+    ("question_col", "--question-col", "Column holding the question that was asked."),
+    ("customer_col", "--customer-col", "Column holding a customer id."),
+    ("value_col", "--value-col", "Column holding the customer's value (revenue, spend)."),
+]
+
+
+class JtbdGroup(click.Group):
+    """Click group that prints :class:`JtbdError` as one line and suggests close command names."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        name = args[0] if args else None
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise click.UsageError(f"No such command '{name}'.{hint}", ctx)
+        return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        debug = bool(ctx.params.get("debug"))
+        try:
+            return super().invoke(ctx)
+        except JtbdError as exc:
+            if debug:
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+        except Exception as exc:  # one line, never a traceback, unless --debug
+            if debug:
+                raise
+            message = " ".join(str(exc).split())[:300]
+            click.echo(f"Error: E900: unexpected {type(exc).__name__}: {message}. Fix: rerun with --debug and report the traceback.", err=True)
+            ctx.exit(1)
+
+
+def load_options(func: Callable) -> Callable:
+    """Options shared by every command that loads a dump."""
+    for dest, flag, help_text in reversed(LOAD_OPTIONS):
+        func = click.option(flag, dest, default=None, metavar="NAME", help=help_text)(func)
+    func = click.option("--layout", type=click.Choice(["auto", "long", "wide"]), default=None, help="Table layout: one record per row (long) or one column per open question (wide). Default: auto.")(func)
+    func = click.option("--encoding", default=None, metavar="CODEC", help="Force a text encoding instead of detecting it.")(func)
+    func = click.option("--sheet", default=None, metavar="NAME", help="Excel sheet to read (default: the first with data).")(func)
+    func = click.option("--redact/--no-redact", default=None, help="Mask e-mails, phone, card and account numbers, postcodes and @handles.")(func)
+    return func
+
+
+def _load_overrides(kwargs: dict) -> dict:
+    keys = [d for d, _, _ in LOAD_OPTIONS] + ["layout", "encoding", "sheet", "redact"]
+    return {k: kwargs.pop(k) for k in keys if k in kwargs}
+
+
+def _config(ctx: click.Context, **sections: dict):
+    from .config import load_config
+
+    cfg, path = load_config(ctx.obj.get("config_path"))
+    return cfg.override(sections), path
+
+
+@click.group(cls=JtbdGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="jtbd")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, help="TOML config file (default: ./jtbd.toml when present).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, quiet: bool, debug: bool) -> None:
+    """jtbd: turn customer feedback dumps into Jobs-to-be-Done evidence.
+
+    Start with `jtbd inspect PATH` to see how a dump is read, then `jtbd load PATH`
+    to write its records to a run folder.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj.update(config_path=config_path, quiet=quiet, debug=debug)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True))
+@load_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary.")
+@click.option("--examples", type=click.IntRange(0, 100), default=3, show_default=True, help="Example records to show.")
+@click.pass_context
+def inspect(ctx: click.Context, path: str, as_json: bool, examples: int, **kwargs: Any) -> None:
+    """Show how a dump is read: format, encoding, column roles, skipped rows, examples."""
+    from .io import load_feedback
+
+    cfg, _ = _config(ctx, load=_load_overrides(kwargs))
+    loaded = load_feedback(path, config=cfg.load)
+    summary = loaded.summary()
+    sample = loaded.records.head(examples)
+    example_rows = [
+        {k: (None if _isna(v) else (v.isoformat() if hasattr(v, "isoformat") else v)) for k, v in row.items()
+         if k in ("record_id", "text", "date", "score", "channel", "question", "customer_id", "source_row")}
+        for row in sample.to_dict(orient="records")
+    ]
+    if as_json:
+        summary = {**summary, "examples": example_rows}
+        click.echo(json.dumps(summary, default=str, ensure_ascii=False))
+        return
+    _print_summary(path, summary, example_rows)
+
+
+def _isna(value: Any) -> bool:
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value)) if not isinstance(value, (list, dict)) else False
+    except (TypeError, ValueError):
+        return False
+
+
+def _print_summary(path: str, s: dict, examples: list[dict]) -> None:
+    echo = click.echo
+    fmt = s["format"]
+    if s.get("delimiter"):
+        fmt += f" (delimiter {s['delimiter']!r})"
+    if s.get("sheet"):
+        fmt += f" (sheet {s['sheet']!r})"
+    if s.get("platform"):
+        fmt += f", {s['platform']} export"
+    echo(f"{path}")
+    echo(f"  format     {fmt}")
+    echo(f"  encoding   {s.get('encoding') or '-'}")
+    echo(f"  layout     {s['layout']}")
+    skipped = sum(s["skipped"].values())
+    echo(f"  rows read  {s['rows_read']:,}  (kept {s['rows_kept']:,}, skipped {skipped:,})")
+    echo(f"  records    {s['records']:,}")
+    for reason, n in sorted(s["skipped"].items()):
+        echo(f"    skipped  {reason}: {n:,}")
+    echo("  roles")
+    for role, col in s["roles"].items():
+        echo(f"    {role:<15} {col if col else '-'}")
+    if s.get("questions"):
+        echo("  open questions melted")
+        for q in s["questions"]:
+            echo(f"    - {q}")
+    if s.get("score_scale"):
+        sc = s["score_scale"]
+        echo(f"  score scale {sc['min']}-{sc['max']} ({sc['kind']}, {sc['direction'].replace('_', ' ')})")
+    if s.get("mojibake_repaired"):
+        echo(f"  repaired   {s['mojibake_repaired']} texts with mojibake")
+    for note in s.get("notes", []):
+        echo(f"  note       {note}")
+    if examples:
+        echo("  examples")
+        for ex in examples:
+            text = " ".join(str(ex.get("text", "")).split())
+            echo(f"    [{ex['record_id']}] {text[:110]}{'…' if len(text) > 110 else ''}")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True))
+@load_options
+@click.option("-o", "--out", default=None, type=click.Path(file_okay=False), help="Run folder (default: a new one under runs/).")
+@click.option("--csv", "as_csv", is_flag=True, default=None, help="Write tables as CSV instead of Parquet.")
+@click.pass_context
+def load(ctx: click.Context, path: str, out: str | None, as_csv: bool | None, **kwargs: Any) -> None:
+    """Load a dump and write its records and skipped rows to a run folder."""
+    from .io import load_feedback
+    from .runs import RunFolder
+
+    cfg, cfg_path = _config(ctx, load=_load_overrides(kwargs), run={"out": out, "csv": as_csv})
+    run = RunFolder.create(cfg.run.out, command="load", config=cfg.to_dict(), csv=cfg.run.csv, config_file=cfg_path)
+    with run.stage("load"):
+        loaded = load_feedback(path, config=cfg.load)
+    run.write_table("records", loaded.records)
+    run.write_table("skipped", loaded.skipped)
+    info = loaded.summary()
+    run.finish(
+        inputs=info.get("inputs", []),
+        seeds={"seed": cfg.run.seed},
+        counts={"rows_read": info["rows_read"], "records": info["records"], "skipped": info["skipped"]},
+        load={k: v for k, v in info.items() if k not in ("inputs",)},
+        redaction=info.get("redaction") or {"enabled": False},
+    )
+    click.echo(f"{info['records']:,} records from {info['rows_read']:,} rows ({sum(info['skipped'].values()):,} skipped) -> {run.path}")
+
+
+def main() -> None:
+    """Entry point of the ``jtbd`` console script."""
+    cli(obj={}, prog_name="jtbd")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

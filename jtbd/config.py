@@ -1,0 +1,130 @@
+"""Configuration in one place: frozen dataclasses, an optional TOML file, CLI overrides.
+
+Precedence, lowest first: the defaults below, ``jtbd.toml`` in the working directory
+(or the file given with ``--config``), then command-line flags. The effective
+configuration is written to every run's manifest.
+
+Example:
+    >>> from jtbd.config import Config
+    >>> cfg = Config().override({"load": {"text_col": "comment"}})
+    >>> cfg.load.text_col
+    'comment'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import UsageError
+
+__all__ = ["Config", "LoadConfig", "RunConfig", "load_config", "DEFAULT_CONFIG_NAME"]
+
+DEFAULT_CONFIG_NAME = "jtbd.toml"
+
+
+@dataclass(frozen=True)
+class LoadConfig:
+    """How feedback dumps are read (see :func:`jtbd.load_feedback`).
+
+    Column options name a column of the input and override inference; ``None``
+    lets the loader infer the role.
+    """
+
+    text_col: str | None = None
+    id_col: str | None = None
+    date_col: str | None = None
+    score_col: str | None = None
+    channel_col: str | None = None
+    question_col: str | None = None
+    customer_col: str | None = None
+    value_col: str | None = None
+    layout: str = "auto"  # auto | long | wide
+    encoding: str | None = None  # force an encoding instead of detecting it
+    sheet: str | None = None  # Excel sheet name; default: the first with data
+    redact: bool = False
+    repair_mojibake: bool = True
+    dedupe: bool = True  # skip exact duplicate rows (every field equal)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Where and how results are written."""
+
+    out: str | None = None  # run folder; default runs/<timestamp>-<command>
+    csv: bool = False  # tables as CSV instead of Parquet
+    seed: int = 42
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole effective configuration of a run."""
+
+    load: LoadConfig = field(default_factory=LoadConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain nested dict, as written to the manifest."""
+        return dataclasses.asdict(self)
+
+    def override(self, values: Mapping[str, Mapping[str, Any]]) -> "Config":
+        """Return a copy with ``{section: {key: value}}`` applied; ``None`` values are ignored.
+
+        Raises:
+            UsageError: an unknown section or key (with the closest valid name).
+        """
+        sections = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        for section, items in values.items():
+            if section not in sections:
+                raise UsageError(
+                    "E201",
+                    f"unknown config section [{section}]{_suggest(section, sections)}",
+                    fix=f"use one of: {', '.join(sections)}",
+                )
+            current = sections[section]
+            known = {f.name for f in dataclasses.fields(current)}
+            clean = {}
+            for key, value in items.items():
+                if key not in known:
+                    raise UsageError(
+                        "E202",
+                        f"unknown config key '{section}.{key}'{_suggest(key, known)}",
+                        fix=f"valid keys in [{section}]: {', '.join(sorted(known))}",
+                    )
+                if value is not None:
+                    clean[key] = value
+            sections[section] = dataclasses.replace(current, **clean)
+        return Config(**sections)
+
+
+def _suggest(name: str, options) -> str:
+    close = difflib.get_close_matches(name, list(options), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def load_config(path: str | Path | None = None, *, cwd: str | Path | None = None) -> tuple[Config, str | None]:
+    """Read a TOML config file and return ``(config, path_used)``.
+
+    Without ``path``, ``jtbd.toml`` in ``cwd`` (default: the working directory) is read
+    when it exists; otherwise the defaults are returned.
+
+    Raises:
+        UsageError: the file does not exist, is not valid TOML, or has unknown keys.
+    """
+    if path is None:
+        candidate = Path(cwd or Path.cwd()) / DEFAULT_CONFIG_NAME
+        if not candidate.is_file():
+            return Config(), None
+        path = candidate
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError("E203", f"config file '{path}' not found", fix="check the --config path")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError("E204", f"config file '{path}' is not valid TOML ({exc})", fix="correct the file") from None
+    return Config().override(data), str(path)

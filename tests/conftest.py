@@ -1,0 +1,42 @@
+"""Shared fixtures: paths, the shared evaluation data, a CLI runner, file builders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "datasets"
+DEMO = ROOT / "corpora" / "demo" / "feedback.csv"
+
+
+@pytest.fixture
+def shared_datasets() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"evaluation data not found at {SHARED} (../shared/datasets is absent)")
+    return SHARED
+
+
+@pytest.fixture
+def runner():
+    from click.testing import CliRunner
+
+    return CliRunner()
+
+
+@pytest.fixture
+def invoke(runner, tmp_path, monkeypatch):
+    """Run the CLI in a temporary working directory; return the click Result."""
+    from jtbd.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+
+    def _invoke(*args, **kwargs):
+        return runner.invoke(cli, [str(a) for a in args], obj={}, catch_exceptions=False, **kwargs)
+
+    return _invoke
