@@ -49,7 +49,7 @@ class JtbdGroup(click.Group):
                 raise
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
             raise
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -205,7 +205,13 @@ def load(ctx: click.Context, path: str, out: str | None, as_csv: bool | None, **
 
 def main() -> None:
     """Entry point of the ``jtbd`` console script."""
-    cli(obj={}, prog_name="jtbd")
+    try:
+        cli(obj={}, prog_name="jtbd")
+    except BrokenPipeError:  # output piped into `head` and the like
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

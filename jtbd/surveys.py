@@ -173,11 +173,18 @@ def choose_open_questions(header: Header, inference, *, layout: str) -> list[str
         cols = list(dict.fromkeys(cols + [c for c in hinted if inference.profiles[c].word_frac >= 0.1]))
         return [c for c in header.columns if c in cols]
     if layout == "wide":
-        return text_like
-    questionish = [c for c in text_like if is_question_like(c)]
-    if len(questionish) >= 2:
+        return [c for c in header.columns if c in text_like]
+    # Generic exports: open questions are columns headed by a question whose answers are
+    # free text. A sparse one ("Any other comments") counts when another one is clearly text.
+    profiles = inference.profiles
+    questionish = [
+        c for c in header.columns
+        if is_question_like(c) and c in profiles and profiles[c].n_nonempty and profiles[c].numeric < 0.5
+        and (c in text_like or (profiles[c].unique_ratio >= 0.5 and profiles[c].mean_len >= 3))
+    ]
+    if sum(c in text_like for c in questionish) >= 1 and len(questionish) >= 2:
         return questionish
-    if len(questionish) == 1 and questionish[0] == inference.roles.get("text"):
+    if questionish == [inference.roles.get("text")]:
         return questionish
     return []
 
