@@ -203,6 +203,151 @@ def load(ctx: click.Context, path: str, out: str | None, as_csv: bool | None, **
     click.echo(f"{info['records']:,} records from {info['rows_read']:,} rows ({sum(info['skipped'].values()):,} skipped) -> {run.path}")
 
 
+def _channel_map(cfg):
+    from .solicitation import DEFAULT_CHANNEL_MAP
+
+    sc = cfg.solicitation
+    if not (sc.solicited_channels or sc.unsolicited_channels):
+        return None
+    return {
+        "solicited": tuple(DEFAULT_CHANNEL_MAP["solicited"]) + tuple(sc.solicited_channels),
+        "unsolicited": tuple(DEFAULT_CHANNEL_MAP["unsolicited"]) + tuple(sc.unsolicited_channels),
+    }
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True))
+@load_options
+@click.option("--model", default=None, type=click.Path(exists=True, file_okay=False), help="Solicitation model folder (from `jtbd train solicitation`); default: the shipped one.")
+@click.option("--text-only", is_flag=True, default=None, help="Ignore metadata: the text model decides every record.")
+@click.option("-o", "--out", default=None, type=click.Path(file_okay=False), help="Run folder (default: a new one under runs/).")
+@click.option("--csv", "as_csv", is_flag=True, default=None, help="Write tables as CSV instead of Parquet.")
+@click.pass_context
+def split(ctx: click.Context, path: str, model: str | None, text_only: bool | None, out: str | None, as_csv: bool | None, **kwargs: Any) -> None:
+    """Label every record solicited or unsolicited, with confidence and evidence."""
+    from .io import load_feedback
+    from .runs import RunFolder
+    from .solicitation import SolicitationSplitter
+
+    cfg, cfg_path = _config(ctx, load=_load_overrides(kwargs), solicitation={"model": model, "text_only": text_only},
+                            run={"out": out, "csv": as_csv})
+    run = RunFolder.create(cfg.run.out, command="split", config=cfg.to_dict(), csv=cfg.run.csv, config_file=cfg_path)
+    with run.stage("load"):
+        loaded = load_feedback(path, config=cfg.load)
+    info = loaded.summary()
+    splitter = SolicitationSplitter(model=cfg.solicitation.model, text_only=cfg.solicitation.text_only, channel_map=_channel_map(cfg),
+                                    score_scale=info.get("score_scale"), layout=info.get("layout"))
+    with run.stage("solicitation"):
+        records = splitter.transform(loaded.records)
+    run.write_table("records", records)
+    run.write_table("skipped", loaded.skipped)
+    counts = records["solicitation"].value_counts(dropna=False).to_dict()
+    rules = records["solicitation_evidence"].str.replace(r"'.*", "", regex=True).str.strip().value_counts().to_dict()
+    from .embed import get_embedder
+
+    run.finish(
+        inputs=info.get("inputs", []),
+        seeds={"seed": cfg.run.seed},
+        counts={"rows_read": info["rows_read"], "records": info["records"], "skipped": info["skipped"],
+                "solicitation": {str(k): int(v) for k, v in counts.items()},
+                "non_english": int(records["language_flag"].sum())},
+        models={"solicitation": splitter.describe(), "embedding": get_embedder().describe()},
+        load={k: v for k, v in info.items() if k != "inputs"},
+    )
+    click.echo(f"{len(records):,} records -> {run.path}")
+    for side in ("solicited", "unsolicited"):
+        click.echo(f"  {side:<12} {int(counts.get(side, 0)):>8,}")
+    undecided = int(records["solicitation"].isna().sum())
+    if undecided:
+        click.echo(f"  {'undecided':<12} {undecided:>8,}")
+    click.echo("  evidence")
+    for rule, n in sorted(rules.items(), key=lambda kv: -kv[1])[:8]:
+        click.echo(f"    {n:>8,}  {rule}")
+    flagged = int(records["language_flag"].sum())
+    if flagged:
+        click.echo(f"  {flagged:,} records not in English (column 'language'); their text-model labels are unreliable")
+
+
+@cli.group()
+def train() -> None:
+    """Retrain a model on your own labelled records."""
+
+
+@train.command("solicitation")
+@click.argument("labels", type=click.Path(exists=True, dir_okay=False))
+@click.option("--text-col", default="text", show_default=True, help="Column holding the text.")
+@click.option("--label-col", default="solicited", show_default=True, help="Column holding 1/0 or solicited/unsolicited.")
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="Folder to save the model in (use it with --model).")
+@click.option("--C", "c", default=0.5, show_default=True, type=float, help="Inverse regularisation strength.")
+@click.option("--seed", default=42, show_default=True, type=int)
+def train_solicitation(labels: str, text_col: str, label_col: str, out: str, c: float, seed: int) -> None:
+    """Train the solicitation text model on LABELS (CSV, Excel, JSON, Parquet)."""
+    from .io import read_table
+    from .solicitation import SolicitationModel, parse_solicited_labels
+
+    df = read_table(labels)
+    for col in (text_col, label_col):
+        if col not in df.columns:
+            from .errors import UsageError
+
+            raise UsageError("E213", f"column '{col}' not found in '{labels}' (columns: {', '.join(map(str, df.columns[:20]))})", fix="pass --text-col/--label-col")
+    df = df[df[text_col].fillna("").astype(str).str.strip() != ""]
+    model = SolicitationModel(C=c, seed=seed).fit(df[text_col].astype(str).tolist(), parse_solicited_labels(df[label_col]), source=str(labels))
+    path = model.save(out)
+    click.echo(f"trained on {len(df):,} records ({model.meta_['n_solicited']:,} solicited) -> {path}")
+
+
+@cli.group()
+def evaluate() -> None:
+    """Measure a model against your own labels."""
+
+
+def _print_scores(result: dict, title: str = "") -> None:
+    echo = click.echo
+    if title:
+        echo(title)
+    echo(f"  n          {result['n']:,}")
+    echo(f"  accuracy   {result['accuracy']:.4f}")
+    echo(f"  macro-F1   {result['macro_f1']:.4f}")
+    for key in ("outcome_f1", "enabler_f1"):
+        if key in result:
+            echo(f"  {key:<10} {result[key]:.4f}")
+    echo(f"  {'class':<12} {'precision':>9} {'recall':>7} {'f1':>7} {'support':>8}")
+    for name, m in result["per_class"].items():
+        echo(f"  {name:<12} {m['precision']:>9.4f} {m['recall']:>7.4f} {m['f1']:>7.4f} {m['support']:>8,}")
+    conf = result["confusion"]
+    echo("  confusion (rows true, columns predicted)")
+    echo("  " + " " * 12 + "".join(f"{l[:11]:>12}" for l in conf["labels"]))
+    for label, row in zip(conf["labels"], conf["matrix"]):
+        echo(f"  {label[:11]:<12}" + "".join(f"{v:>12,}" for v in row))
+
+
+@evaluate.command("solicitation")
+@click.argument("labels", type=click.Path(exists=True, dir_okay=False))
+@click.option("--text-col", default="text", show_default=True)
+@click.option("--label-col", default="solicited", show_default=True)
+@click.option("--group-col", default=None, help="Also report the figures per value of this column.")
+@click.option("--versus-opposite", is_flag=True, help="With --group-col: each group against every record of the opposite class.")
+@click.option("--model", default=None, type=click.Path(exists=True, file_okay=False), help="Model folder; default: the shipped one.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def evaluate_solicitation_cmd(labels: str, text_col: str, label_col: str, group_col: str | None, versus_opposite: bool,
+                              model: str | None, as_json: bool) -> None:
+    """Text-only predictions on LABELS against their solicited/unsolicited labels."""
+    from .io import read_table
+    from .solicitation import evaluate_solicitation
+
+    df = read_table(labels)
+    result = evaluate_solicitation(df, text_col=text_col, label_col=label_col, group_col=group_col, model=model,
+                                   versus_opposite=versus_opposite)
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    _print_scores(result, f"solicitation, text only: {labels}")
+    for key, title in (("groups", "by"), ("groups_vs_opposite", "against the opposite class, by")):
+        for g, r in result.get(key, {}).items():
+            click.echo(f"  [{title} {group_col} = {g}] n {r['n']:,}  accuracy {r['accuracy']:.4f}  macro-F1 {r['macro_f1']:.4f}")
+
+
 def main() -> None:
     """Entry point of the ``jtbd`` console script."""
     try:

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 
 from .errors import UsageError
 
-__all__ = ["Config", "LoadConfig", "RunConfig", "load_config", "DEFAULT_CONFIG_NAME"]
+__all__ = ["Config", "LoadConfig", "SolicitationConfig", "RunConfig", "load_config", "DEFAULT_CONFIG_NAME"]
 
 DEFAULT_CONFIG_NAME = "jtbd.toml"
 
@@ -52,6 +52,16 @@ class LoadConfig:
 
 
 @dataclass(frozen=True)
+class SolicitationConfig:
+    """How records are split into solicited and unsolicited (see :mod:`jtbd.solicitation`)."""
+
+    model: str | None = None  # folder of a trained model; default: the shipped one
+    text_only: bool = False  # ignore metadata, let the text model decide every record
+    solicited_channels: tuple[str, ...] = ()  # extra channel words meaning solicited
+    unsolicited_channels: tuple[str, ...] = ()  # extra channel words meaning unsolicited
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """Where and how results are written."""
 
@@ -65,6 +75,7 @@ class Config:
     """The whole effective configuration of a run."""
 
     load: LoadConfig = field(default_factory=LoadConfig)
+    solicitation: SolicitationConfig = field(default_factory=SolicitationConfig)
     run: RunConfig = field(default_factory=RunConfig)
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,7 +107,7 @@ class Config:
                         fix=f"valid keys in [{section}]: {', '.join(sorted(known))}",
                     )
                 if value is not None:
-                    clean[key] = value
+                    clean[key] = tuple(value) if isinstance(value, list) else value
             sections[section] = dataclasses.replace(current, **clean)
         return Config(**sections)
 

@@ -28,7 +28,7 @@ from .config import LoadConfig
 from .errors import DataError, UsageError
 from .surveys import Header, choose_open_questions, detect_header, unique_names
 
-__all__ = ["load_feedback", "LoadedFeedback", "CANONICAL_COLUMNS", "SKIP_REASONS"]
+__all__ = ["load_feedback", "read_table", "LoadedFeedback", "CANONICAL_COLUMNS", "SKIP_REASONS"]
 
 CANONICAL_COLUMNS = [
     "record_id", "text", "date", "score", "channel", "question", "customer_id", "customer_value",
@@ -123,6 +123,28 @@ def load_feedback(source, *, config: LoadConfig | None = None, text_col: str | N
             result.info["inputs"] = [_file_info(path)]
     result.info["seconds"] = round(time.perf_counter() - started, 4)
     return result
+
+
+def read_table(path, *, encoding: str | None = None, sheet: str | None = None):
+    """Read a labelled file as a plain DataFrame with its own column names.
+
+    The same readers as :func:`load_feedback` (formats, encodings, survey headers), but
+    no role inference, renaming or skipping: for label files given to ``train`` and
+    ``evaluate`` commands.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError("E208", f"'{path}' is not a file", fix="check the path")
+    table = read_file(path, encoding=encoding, sheet=sheet)
+    if isinstance(table, Grid):
+        if not table.rows:
+            raise DataError("E101", f"'{path.name}' is empty", fix="check the file")
+        header = detect_header(table.rows)
+        frame, _ = _grid_to_frame(table, header)
+        return frame
+    frame = table.frame
+    frame.columns = unique_names([str(c) for c in frame.columns])
+    return frame
 
 
 def file_sha256(path: Path) -> str:

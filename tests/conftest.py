@@ -40,3 +40,25 @@ def invoke(runner, tmp_path, monkeypatch):
         return runner.invoke(cli, [str(a) for a in args], obj={}, catch_exceptions=False, **kwargs)
 
     return _invoke
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache(tmp_path_factory):
+    """Each test session gets its own embedding cache unless JTBD_CACHE_DIR is set."""
+    if "JTBD_CACHE_DIR" not in os.environ:
+        os.environ["JTBD_CACHE_DIR"] = str(tmp_path_factory.mktemp("jtbd-cache"))
+    yield
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any attempt to open a network connection fails the test."""
+    import socket
+
+    def guard(*args, **kwargs):
+        raise AssertionError(f"network access attempted: {args[1:] if len(args) > 1 else args}")
+
+    monkeypatch.setattr(socket.socket, "connect", guard)
+    monkeypatch.setattr(socket.socket, "connect_ex", guard)
+    monkeypatch.setattr(socket, "create_connection", guard)
+    monkeypatch.setattr(socket, "getaddrinfo", guard)
