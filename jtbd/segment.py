@@ -1,0 +1,177 @@
+"""Split records into units (sentences, then clauses) with exact character spans.
+
+Every unit keeps ``record_id``, ``unit_id``, ``start`` and ``end`` (character offsets
+into the record's text) and ``text``, which always equals ``record_text[start:end]``.
+
+Sentences come from spaCy: an installed trained English pipeline
+(``en_core_web_sm``/``md``/``lg``) when there is one, otherwise a blank English
+pipeline with the rule-based sentencizer. Feedback is badly punctuated, so the
+sentences are also cut at line breaks, at runs of two or more spaces (how survey
+exports join lines) and at bullet marks. Clauses are then cut at the seams where a
+sentence turns from one thing to another: ", so I ...", "which meant ...",
+"because ...", "; ...", "and now ...", "but ...", when both sides carry a few words
+of their own. Which pipeline was used is reported for the manifest.
+
+Example:
+    >>> from jtbd.segment import segment_text
+    >>> [u.text for u in segment_text("The app crashed, so I missed my rent payment. Staff were lovely")]  # doctest: +SKIP
+    ['The app crashed,', 'so I missed my rent payment.', 'Staff were lovely']
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+__all__ = ["Unit", "segment_text", "segment_records", "pipeline_info", "TRAINED_PIPELINES"]
+
+TRAINED_PIPELINES = ("en_core_web_sm", "en_core_web_md", "en_core_web_lg")
+
+# hard breaks inside a spaCy sentence: line breaks, 2+ spaces, bullets
+_HARD_BREAK = re.compile(r"\n+\s*|(?<=\S) {2,}(?=\S)|\s+(?=(?:[-•*]|\d+\s*[.)-])\s+\w)")
+# clause seams: the connective starts the new clause
+_SEAM = re.compile(
+    r"(?:,|;|\s-|\s–)?\s+(?=(?:so|which meant|which means|meaning|resulting in|as a result|because|cos|since|"
+    r"and now|and so|but|however|although|though|whereas|which made|which left|so that|that meant|leaving me|forcing me)\b)",
+    re.I,
+)
+_MIN_WORDS = 3
+_MAX_CHARS = 1000  # longer stretches without punctuation are cut at the nearest space
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One sentence or clause of a record."""
+
+    start: int
+    end: int
+    text: str
+    sentence: int  # index of the sentence in the record
+    kind: str  # "sentence" or "clause"
+
+
+@functools.lru_cache(maxsize=4)
+def _nlp(prefer: str = "auto"):
+    """``(nlp, name)``: a trained English pipeline if installed (or named), else blank + sentencizer."""
+    import spacy
+
+    if prefer not in ("auto", "blank"):
+        try:
+            return spacy.load(prefer, exclude=["ner", "lemmatizer", "textcat"]), prefer
+        except OSError:
+            from .errors import ResourceError
+
+            raise ResourceError("E309", f"spaCy pipeline '{prefer}' is not installed", fix="install it, or use the default (auto)") from None
+    if prefer == "auto":
+        for name in TRAINED_PIPELINES:
+            if spacy.util.is_package(name):
+                return spacy.load(name, exclude=["ner", "lemmatizer", "textcat"]), name
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    return nlp, "blank:en+sentencizer"
+
+
+def pipeline_info(prefer: str = "auto") -> dict:
+    """Which spaCy pipeline segments text (for the run manifest)."""
+    import spacy
+
+    nlp, name = _nlp(prefer)
+    return {"pipeline": name, "spacy": spacy.__version__, "components": list(nlp.pipe_names)}
+
+
+def _words(text: str) -> int:
+    return len(re.findall(r"[A-Za-z0-9']+", text))
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and (text[start].isspace() or (text[start] in "-•*" and end - start > 1 and not text[start + 1].isdigit())):
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _hard_pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    pos = start
+    for m in _HARD_BREAK.finditer(text, start, end):
+        if m.start() > pos:
+            yield pos, m.start()
+        pos = m.end()
+    if pos < end:
+        yield pos, end
+
+
+def _cut_long(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while end - start > _MAX_CHARS:
+        cut = text.rfind(" ", start, start + _MAX_CHARS)
+        if cut <= start:
+            cut = start + _MAX_CHARS
+        yield start, cut
+        start = cut
+    yield start, end
+
+
+def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    cuts = [start]
+    for m in _SEAM.finditer(text, start, end):
+        # keep the comma/semicolon with the left clause; the connective opens the right one
+        left_end = m.start() + (1 if text[m.start()] in ",;" else 0)
+        right_start = m.end()
+        if _words(text[cuts[-1]:left_end]) >= _MIN_WORDS and _words(text[right_start:end]) >= _MIN_WORDS:
+            cuts.append(right_start)
+    spans = []
+    for a, b in zip(cuts, cuts[1:] + [end]):
+        spans.append(_trim(text, a, b))
+    return [s for s in spans if s[1] > s[0]]
+
+
+def segment_text(text: str, *, clauses: bool = True, prefer: str = "auto", doc=None) -> list[Unit]:
+    """Units of one text, in order, with exact spans.
+
+    Args:
+        text: The record's text.
+        clauses: Also cut sentences into clauses at turning points.
+        prefer: ``"auto"`` (a trained pipeline if installed, else blank), ``"blank"``, or a pipeline name.
+        doc: A spaCy Doc of ``text`` already parsed (used by :func:`segment_records`).
+    """
+    if not isinstance(text, str) or not text.strip():
+        return []
+    if doc is None:
+        nlp, _ = _nlp(prefer)
+        doc = nlp(text)
+    units: list[Unit] = []
+    for sent in doc.sents:
+        for a, b in _hard_pieces(text, sent.start_char, sent.end_char):
+            for a2, b2 in _cut_long(text, a, b):
+                a2, b2 = _trim(text, a2, b2)
+                if b2 <= a2:
+                    continue
+                index = len({u.sentence for u in units})
+                parts = _clauses(text, a2, b2) if clauses else [(a2, b2)]
+                kind = "clause" if len(parts) > 1 else "sentence"
+                for s, e in parts:
+                    units.append(Unit(s, e, text[s:e], index, kind))
+    return units
+
+
+def segment_records(records, *, text_col: str = "text", id_col: str = "record_id", clauses: bool = True,
+                    prefer: str = "auto", batch_size: int = 256) -> Iterable:
+    """Yield one DataFrame of units per batch of records (streams; never the whole file at once).
+
+    Columns: ``record_id, unit_id, sentence, kind, start, end, text``.
+    """
+    import pandas as pd
+
+    nlp, _ = _nlp(prefer)
+    ids = records[id_col].tolist()
+    texts = records[text_col].fillna("").astype(str).tolist()
+    for i in range(0, len(texts), batch_size):
+        rows = []
+        chunk = texts[i:i + batch_size]
+        for rid, text, doc in zip(ids[i:i + batch_size], chunk, nlp.pipe(chunk, batch_size=batch_size)):
+            for n, u in enumerate(segment_text(text, clauses=clauses, doc=doc)):
+                rows.append({"record_id": rid, "unit_id": f"{rid}#{n}", "sentence": u.sentence, "kind": u.kind,
+                             "start": u.start, "end": u.end, "text": u.text})
+        yield pd.DataFrame(rows, columns=["record_id", "unit_id", "sentence", "kind", "start", "end", "text"])
