@@ -191,12 +191,7 @@ def _load_folder(folder: Path, cfg: LoadConfig) -> LoadedFeedback:
     skipped_counts = Counter()
     for info in infos:
         skipped_counts.update(info["skipped"])
-    roles: dict[str, Any] = {}
-    for info in infos:
-        for role, col in info["roles"].items():
-            roles.setdefault(role, col) if col else roles.setdefault(role, None)
-            if roles[role] is None and col:
-                roles[role] = col
+    roles = {role: next((i["roles"][role] for i in infos if i["roles"].get(role)), None) for role in infos[0]["roles"]}
     layouts = {i["layout"] for i in infos}
     info = {
         "format": "folder",
@@ -359,7 +354,7 @@ def _load_one(table: Grid | Frame, *, name: str, cfg: LoadConfig, prefix: str) -
     }
     if header.platform:
         info["column_ids"] = {c: header.column_ids.get(c) for c in open_cols}
-    records["source_file"] = name if prefix else (name if name != "dataframe" else None)
+    records["source_file"] = None if name == "dataframe" else name
     return LoadedFeedback(records=_order_columns(records), skipped=skipped_df, info=info)
 
 
