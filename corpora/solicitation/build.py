@@ -2,7 +2,7 @@
 
     python3 corpora/solicitation/build.py
 
-Each part folder (part_a, part_b, part_c) holds hand-written source chunks and a
+Each part folder (part_a .. part_e) holds hand-written source chunks and a
 build.py that writes its examples.csv; this script runs them and concatenates their
 outputs into corpora/solicitation/examples.csv (id, domain, channel, text, solicited).
 """
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PARTS = ["part_a", "part_b", "part_c"]
+PARTS = ["part_a", "part_b", "part_c", "part_d", "part_e"]
 COLUMNS = ["id", "domain", "channel", "text", "solicited"]
 
 
