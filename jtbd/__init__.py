@@ -29,6 +29,13 @@ _LAZY = {
     "UsageError": "jtbd.errors",
     "ResourceError": "jtbd.errors",
     "redact_text": "jtbd.redact",
+    "split_solicitation": "jtbd.solicitation",
+    "SolicitationSplitter": "jtbd.solicitation",
+    "SolicitationModel": "jtbd.solicitation",
+    "evaluate_solicitation": "jtbd.solicitation",
+    "get_embedder": "jtbd.embed",
+    "segment_text": "jtbd.segment",
+    "segment_records": "jtbd.segment",
 }
 
 __all__ = ["__version__", *_LAZY]
@@ -37,7 +44,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .config import Config, LoadConfig, RunConfig, load_config
     from .errors import DataError, JtbdError, ResourceError, UsageError
     from .io import LoadedFeedback, load_feedback
+    from .embed import get_embedder
     from .redact import redact_text
+    from .segment import segment_records, segment_text
+    from .solicitation import SolicitationModel, SolicitationSplitter, evaluate_solicitation, split_solicitation
 
 
 def __getattr__(name: str) -> Any:
