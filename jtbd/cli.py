@@ -78,6 +78,11 @@ def _load_overrides(kwargs: dict) -> dict:
     return {k: kwargs.pop(k) for k in keys if k in kwargs}
 
 
+def _progress(ctx: click.Context) -> bool:
+    """Progress bars go to stderr, and only to a terminal, unless --quiet."""
+    return not ctx.obj.get("quiet") and sys.stderr.isatty()
+
+
 def _config(ctx: click.Context, **sections: dict):
     from .config import load_config
 
@@ -112,7 +117,7 @@ def inspect(ctx: click.Context, path: str, as_json: bool, examples: int, **kwarg
     from .io import load_feedback
 
     cfg, _ = _config(ctx, load=_load_overrides(kwargs))
-    loaded = load_feedback(path, config=cfg.load)
+    loaded = load_feedback(path, config=cfg.load, progress=_progress(ctx))
     summary = loaded.summary()
     sample = loaded.records.head(examples)
     example_rows = [
@@ -189,7 +194,7 @@ def load(ctx: click.Context, path: str, out: str | None, as_csv: bool | None, **
     cfg, cfg_path = _config(ctx, load=_load_overrides(kwargs), run={"out": out, "csv": as_csv})
     run = RunFolder.create(cfg.run.out, command="load", config=cfg.to_dict(), csv=cfg.run.csv, config_file=cfg_path)
     with run.stage("load"):
-        loaded = load_feedback(path, config=cfg.load)
+        loaded = load_feedback(path, config=cfg.load, progress=_progress(ctx))
     run.write_table("records", loaded.records)
     run.write_table("skipped", loaded.skipped)
     info = loaded.summary()
@@ -233,12 +238,12 @@ def split(ctx: click.Context, path: str, model: str | None, text_only: bool | No
                             run={"out": out, "csv": as_csv})
     run = RunFolder.create(cfg.run.out, command="split", config=cfg.to_dict(), csv=cfg.run.csv, config_file=cfg_path)
     with run.stage("load"):
-        loaded = load_feedback(path, config=cfg.load)
+        loaded = load_feedback(path, config=cfg.load, progress=_progress(ctx))
     info = loaded.summary()
     splitter = SolicitationSplitter(model=cfg.solicitation.model, text_only=cfg.solicitation.text_only, channel_map=_channel_map(cfg),
                                     score_scale=info.get("score_scale"), layout=info.get("layout"))
     with run.stage("solicitation"):
-        records = splitter.transform(loaded.records)
+        records = splitter.transform(loaded.records, progress=_progress(ctx))
     run.write_table("records", records)
     run.write_table("skipped", loaded.skipped)
     counts = records["solicitation"].value_counts(dropna=False).to_dict()

@@ -68,7 +68,7 @@ def load_feedback(source, *, config: LoadConfig | None = None, text_col: str | N
                   date_col: str | None = None, score_col: str | None = None, channel_col: str | None = None,
                   question_col: str | None = None, customer_col: str | None = None, value_col: str | None = None,
                   layout: str | None = None, encoding: str | None = None, sheet: str | None = None,
-                  redact: bool | None = None) -> LoadedFeedback:
+                  redact: bool | None = None, progress: bool = False) -> LoadedFeedback:
     """Load a feedback dump (file, folder or DataFrame) into tidy records.
 
     Args:
@@ -81,6 +81,7 @@ def load_feedback(source, *, config: LoadConfig | None = None, text_col: str | N
         encoding: Force a text encoding instead of detecting it.
         sheet: Excel sheet to read (default: the first with data).
         redact: Mask e-mails, phones, card/account numbers, postcodes and @handles.
+        progress: Show a progress bar on stderr while reading a folder of files.
 
     Returns:
         A :class:`LoadedFeedback` with ``records``, ``skipped`` and ``info``.
@@ -117,7 +118,7 @@ def load_feedback(source, *, config: LoadConfig | None = None, text_col: str | N
         if not path.exists():
             raise UsageError("E208", f"'{path}' does not exist", fix="check the path")
         if path.is_dir():
-            result = _load_folder(path, cfg)
+            result = _load_folder(path, cfg, progress=progress)
         else:
             result = _load_one(read_file(path, encoding=cfg.encoding, sheet=cfg.sheet), name=path.name, cfg=cfg, prefix="")
             result.info["inputs"] = [_file_info(path)]
@@ -171,14 +172,15 @@ def iter_input_files(folder: Path) -> Iterable[Path]:
 # --------------------------------------------------------------------------- folder
 
 
-def _load_folder(folder: Path, cfg: LoadConfig) -> LoadedFeedback:
+def _load_folder(folder: Path, cfg: LoadConfig, *, progress: bool = False) -> LoadedFeedback:
     import pandas as pd
+    from tqdm.auto import tqdm
 
     files = list(iter_input_files(folder))
     if not files:
         raise DataError("E108", f"folder '{folder}' holds no CSV, TSV, JSON, JSON Lines, Parquet or Excel files", fix="point at a folder of exports or at one file")
     parts, skips, infos = [], [], []
-    for path in files:
+    for path in tqdm(files, desc="loading files", unit="file", disable=not progress, leave=False):
         rel = str(path.relative_to(folder))
         one = _load_one(read_file(path, encoding=cfg.encoding, sheet=cfg.sheet), name=rel, cfg=cfg, prefix=Path(rel).with_suffix("").as_posix() + ":")
         one.records["source_file"] = rel

@@ -126,7 +126,7 @@ class SolicitationModel:
         self.seed = seed
 
     # features
-    def _features(self, texts: Sequence[str], *, fit: bool = False):
+    def _features(self, texts: Sequence[str], *, fit: bool = False, progress: bool = False):
         import numpy as np
 
         from .embed import get_embedder
@@ -135,7 +135,7 @@ class SolicitationModel:
         if not fit and getattr(self, "embedder_id_", None) and emb.model_id.split("@")[0] != self.embedder_id_.split("@")[0]:
             raise ResourceError("E305", f"the solicitation model was trained on {self.embedder_id_} vectors, not {emb.model_id}",
                                 fix="retrain it with `jtbd train solicitation` using this embedding model")
-        x = emb.encode(list(texts))
+        x = emb.encode(list(texts), progress=progress)
         if not self.use_style:
             return x, emb
         from .style import style_features
@@ -176,16 +176,16 @@ class SolicitationModel:
         if not hasattr(self, "coef_"):
             raise NotFittedError("E122", "this SolicitationModel is not fitted yet", fix="call fit() or SolicitationModel.load(path)")
 
-    def decision_function(self, texts: Sequence[str]):
+    def decision_function(self, texts: Sequence[str], *, progress: bool = False):
         self._check()
-        x, _ = self._features([str(t) for t in texts])
+        x, _ = self._features([str(t) for t in texts], progress=progress)
         return x @ self.coef_ + self.intercept_
 
-    def predict_proba(self, texts: Sequence[str]):
-        """P(solicited) for each text."""
+    def predict_proba(self, texts: Sequence[str], *, progress: bool = False):
+        """P(solicited) for each text (``progress`` shows a bar on stderr while embedding)."""
         import numpy as np
 
-        z = self.decision_function(texts)
+        z = self.decision_function(texts, progress=progress)
         return 1.0 / (1.0 + np.exp(-z))
 
     def predict(self, texts: Sequence[str]):
@@ -317,7 +317,7 @@ class SolicitationSplitter:
                 evidence[i] = f"channel '{ch}' not in the mapping"
         return decision, evidence
 
-    def transform(self, df):
+    def transform(self, df, *, progress: bool = False):
         """A copy of ``df`` with the solicitation and language columns added."""
         import numpy as np
 
@@ -338,7 +338,7 @@ class SolicitationSplitter:
         todo = [i for i in todo if texts[i].strip()]
         if todo:
             model = self._model()
-            proba = model.predict_proba([texts[i] for i in todo])
+            proba = model.predict_proba([texts[i] for i in todo], progress=progress)
             for i, p in zip(todo, proba):
                 side = "solicited" if p >= 0.5 else "unsolicited"
                 decision[i] = side
