@@ -247,7 +247,9 @@ def split(ctx: click.Context, path: str, model: str | None, text_only: bool | No
     run.write_table("records", records)
     run.write_table("skipped", loaded.skipped)
     counts = records["solicitation"].value_counts(dropna=False).to_dict()
-    rules = records["solicitation_evidence"].str.replace(r"'.*", "", regex=True).str.strip().value_counts().to_dict()
+    from .solicitation import evidence_rule
+
+    rules = records["solicitation_evidence"].map(evidence_rule).value_counts().to_dict()
     from .embed import get_embedder
 
     run.finish(
@@ -255,6 +257,7 @@ def split(ctx: click.Context, path: str, model: str | None, text_only: bool | No
         seeds={"seed": cfg.run.seed},
         counts={"rows_read": info["rows_read"], "records": info["records"], "skipped": info["skipped"],
                 "solicitation": {str(k): int(v) for k, v in counts.items()},
+                "solicitation_rules": {str(k): int(v) for k, v in rules.items()},
                 "non_english": int(records["language_flag"].sum())},
         models={"solicitation": splitter.describe(), "embedding": get_embedder().describe()},
         load={k: v for k, v in info.items() if k != "inputs"},
@@ -265,12 +268,14 @@ def split(ctx: click.Context, path: str, model: str | None, text_only: bool | No
     undecided = int(records["solicitation"].isna().sum())
     if undecided:
         click.echo(f"  {'undecided':<12} {undecided:>8,}")
-    click.echo("  evidence")
-    for rule, n in sorted(rules.items(), key=lambda kv: -kv[1])[:8]:
+    click.echo("  decided by")
+    for rule, n in sorted(rules.items(), key=lambda kv: -kv[1]):
         click.echo(f"    {n:>8,}  {rule}")
-    flagged = int(records["language_flag"].sum())
-    if flagged:
-        click.echo(f"  {flagged:,} records not in English (column 'language'); their text-model labels are unreliable")
+    flagged = records["language_flag"].astype(bool)
+    if flagged.any():
+        by_text = int((flagged & records["solicitation_evidence"].map(evidence_rule).eq("text model")).sum())
+        note = f"; {by_text:,} of them labelled by the text model, which reads English only" if by_text else ""
+        click.echo(f"  {int(flagged.sum()):,} records not in English (column 'language'){note}")
 
 
 @cli.group()

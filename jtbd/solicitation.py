@@ -25,11 +25,12 @@ import re
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from .columns import is_question_like
 from .errors import DataError, NotFittedError, ResourceError, UsageError
 
 __all__ = [
     "DEFAULT_CHANNEL_MAP", "SolicitationModel", "SolicitationSplitter", "split_solicitation",
-    "evaluate_solicitation", "parse_solicited_labels", "default_model_dir", "channel_decision",
+    "evaluate_solicitation", "parse_solicited_labels", "default_model_dir", "channel_decision", "evidence_rule",
 ]
 
 LABELS = ("unsolicited", "solicited")
@@ -304,8 +305,12 @@ class SolicitationSplitter:
                 continue
             q = questions[i]
             if isinstance(q, str) and q.strip():
-                decision[i], evidence[i] = "solicited", f"answers a question: '{q.strip()[:80]}'"
-                continue
+                q = " ".join(q.split())
+                if is_question_like(q) or self.layout == "wide":
+                    decision[i], evidence[i] = "solicited", f"answers a question: '{q.strip()[:80]}'"
+                    continue
+                # a code such as "Trust A - Q1" names a source, not the question asked
+                evidence[i] = f"question column holds '{q.strip()[:40]}', not a question"
             if self.layout == "wide":
                 decision[i], evidence[i] = "solicited", "answer in a wide survey export"
                 continue
@@ -314,7 +319,7 @@ class SolicitationSplitter:
                 decision[i], evidence[i] = "solicited", f"per-record {scale_kind} score"
                 continue
             if has_channel and ch is not None and ch == ch and str(ch).strip():
-                evidence[i] = f"channel '{ch}' not in the mapping"
+                evidence[i] = "; ".join(e for e in (f"channel '{ch}' not in the mapping", evidence[i]) if e)
         return decision, evidence
 
     def transform(self, df, *, progress: bool = False):
@@ -368,6 +373,18 @@ class SolicitationSplitter:
             "model_meta": getattr(model, "meta_", {}) if model else {},
             "channel_map": {k: list(v) for k, v in (self.channel_map or DEFAULT_CHANNEL_MAP).items()},
         }
+
+
+def evidence_rule(evidence: str) -> str:
+    """The kind of rule behind an evidence string (for summaries)."""
+    if not isinstance(evidence, str) or not evidence:
+        return "none"
+    for prefix, kind in (("channel", "channel mapping"), ("answers a question", "question column"),
+                         ("answer in a wide", "wide survey export"), ("per-record", "survey score"),
+                         ("text_only", "text model"), ("text model", "text model"), ("empty text", "empty text")):
+        if evidence.startswith(prefix):
+            return kind
+    return "other"
 
 
 def split_solicitation(records, *, model=None, text_only: bool = False, channel_map=None, text_col: str = "text",

@@ -155,3 +155,13 @@ def test_split_command_writes_columns_and_counts(monkeypatch, invoke, tmp_path):
     manifest = json.loads((tmp_path / "run" / "run.json").read_text())
     assert manifest["models"]["solicitation"]["text_only"] is False
     assert fake.calls >= 1
+
+
+def test_a_question_code_is_not_a_question(monkeypatch):
+    use_fake_embedder(monkeypatch)
+    model = SolicitationModel().fit(TRAIN.text, TRAIN.solicited)
+    df = pd.DataFrame({"text": ["My son's speech has come on so much", "Shorter waits"],
+                       "question": ["Care Opinion - Q1", "What could we do better?"]})
+    out = split_solicitation(df, model=model)
+    assert out["solicitation_evidence"].iloc[0] == "text model (question column holds 'Care Opinion - Q1', not a question)"
+    assert out["solicitation_evidence"].iloc[1] == "answers a question: 'What could we do better?'"
