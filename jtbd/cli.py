@@ -278,6 +278,52 @@ def split(ctx: click.Context, path: str, model: str | None, text_only: bool | No
         click.echo(f"  {int(flagged.sum()):,} records not in English (column 'language'){note}")
 
 
+@cli.command()
+@click.argument("path", type=click.Path(exists=True))
+@load_options
+@click.option("--model", default=None, type=click.Path(exists=True, file_okay=False), help="Outcome model folder (from `jtbd train outcomes`); default: the shipped one.")
+@click.option("--taxonomy", default=None, type=click.Path(exists=True, dir_okay=False), help="Enabler taxonomy TOML (copy jtbd/data/taxonomy.toml); default: the shipped one.")
+@click.option("--spacy", "spacy_pipeline", default=None, help="spaCy pipeline for segmentation: auto (default), shipped, blank, or a name such as en_core_web_sm.")
+@click.option("--no-clauses", is_flag=True, default=None, help="Keep whole sentences; do not cut them into clauses.")
+@click.option("-o", "--out", default=None, type=click.Path(file_okay=False), help="Run folder (default: a new one under runs/).")
+@click.option("--csv", "as_csv", is_flag=True, default=None, help="Write tables as CSV instead of Parquet.")
+@click.pass_context
+def extract(ctx: click.Context, path: str, model: str | None, taxonomy: str | None, spacy_pipeline: str | None, no_clauses: bool | None,
+            out: str | None, as_csv: bool | None, **kwargs: Any) -> None:
+    """Split records into units, label each outcome/enabler/both/other, and state the outcomes."""
+    from .embed import get_embedder
+    from .extract import OutcomeExtractor
+    from .io import load_feedback
+    from .runs import RunFolder
+
+    cfg, cfg_path = _config(ctx, load=_load_overrides(kwargs), run={"out": out, "csv": as_csv})
+    run = RunFolder.create(cfg.run.out, command="extract", config=cfg.to_dict(), csv=cfg.run.csv, config_file=cfg_path)
+    with run.stage("load"):
+        loaded = load_feedback(path, config=cfg.load, progress=_progress(ctx))
+    info = loaded.summary()
+    ex = OutcomeExtractor(model=model, taxonomy=taxonomy, spacy=spacy_pipeline or "auto", clauses=not no_clauses)
+    with run.stage("extract"):
+        result = ex.transform(loaded.records, progress=_progress(ctx))
+    units, outcomes = result.units, result.outcomes
+    run.write_table("units", units)
+    run.write_table("outcomes", outcomes)
+    run.write_table("skipped", loaded.skipped)
+    labels = units["label"].value_counts().to_dict() if len(units) else {}
+    stated = int(outcomes["statement"].fillna("").ne("").sum()) if len(outcomes) else 0
+    run.finish(
+        inputs=info.get("inputs", []),
+        seeds={"seed": cfg.run.seed},
+        counts={"records": info["records"], "units": int(len(units)), "labels": {str(k): int(v) for k, v in labels.items()},
+                "outcome_units": int(len(outcomes)), "statements": stated},
+        models={**result.info, "embedding": get_embedder().describe()},
+        load={k: v for k, v in info.items() if k != "inputs"},
+    )
+    click.echo(f"{info['records']:,} records -> {len(units):,} units -> {run.path}")
+    for name in ("outcome", "enabler", "both", "other"):
+        click.echo(f"  {name:<8} {int(labels.get(name, 0)):>8,}")
+    click.echo(f"  {stated:,} of {len(outcomes):,} outcome units stated as desired outcomes (the rest keep their text; see statement_status)")
+
+
 @cli.group()
 def train() -> None:
     """Retrain a model on your own labelled records."""
@@ -305,6 +351,36 @@ def train_solicitation(labels: str, text_col: str, label_col: str, out: str, c: 
     model = SolicitationModel(C=c, seed=seed).fit(df[text_col].astype(str).tolist(), parse_solicited_labels(df[label_col]), source=str(labels))
     path = model.save(out)
     click.echo(f"trained on {len(df):,} records ({model.meta_['n_solicited']:,} solicited) -> {path}")
+
+
+@train.command("outcomes")
+@click.argument("labels", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--text-col", default="text", show_default=True, help="Column holding the unit text.")
+@click.option("--label-col", default="label", show_default=True, help="Column holding outcome/enabler/both/other.")
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="Folder to save the model in (use it with --model).")
+@click.option("--C", "c", default=4.0, show_default=True, type=float, help="Inverse regularisation strength.")
+@click.option("--seed", default=42, show_default=True, type=int)
+def train_outcomes(labels: tuple[str, ...], text_col: str, label_col: str, out: str, c: float, seed: int) -> None:
+    """Train the outcome/enabler unit classifier on one or more LABELS files."""
+    import pandas as pd
+
+    from .errors import UsageError
+    from .io import read_table
+    from .outcomes import OutcomeModel
+
+    frames = []
+    for path in labels:
+        df = read_table(path)
+        for col in (text_col, label_col):
+            if col not in df.columns:
+                raise UsageError("E213", f"column '{col}' not found in '{path}' (columns: {', '.join(map(str, df.columns[:20]))})", fix="pass --text-col/--label-col")
+        frames.append(df[[text_col, label_col]])
+    df = pd.concat(frames, ignore_index=True)
+    df = df[df[text_col].fillna("").astype(str).str.strip() != ""]
+    model = OutcomeModel(C=c, seed=seed).fit(df[text_col].astype(str).tolist(), df[label_col].tolist(), source=" + ".join(labels))
+    path = model.save(out)
+    counts = ", ".join(f"{k} {v:,}" for k, v in model.meta_["label_counts"].items())
+    click.echo(f"trained on {len(df):,} units ({counts}) -> {path}")
 
 
 @cli.group()
@@ -356,6 +432,28 @@ def evaluate_solicitation_cmd(labels: str, text_col: str, label_col: str, group_
     for key, title in (("groups", "by"), ("groups_vs_opposite", "against the opposite class, by")):
         for g, r in result.get(key, {}).items():
             click.echo(f"  [{title} {group_col} = {g}] n {r['n']:,}  accuracy {r['accuracy']:.4f}  macro-F1 {r['macro_f1']:.4f}")
+
+
+@evaluate.command("outcomes")
+@click.argument("labels", type=click.Path(exists=True, dir_okay=False))
+@click.option("--text-col", default="sentence", show_default=True)
+@click.option("--label-col", default="label", show_default=True)
+@click.option("--group-col", default=None, help="Also report the figures per value of this column (e.g. source).")
+@click.option("--model", default=None, type=click.Path(exists=True, file_okay=False), help="Model folder; default: the shipped one.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def evaluate_outcomes_cmd(labels: str, text_col: str, label_col: str, group_col: str | None, model: str | None, as_json: bool) -> None:
+    """Classify each row of LABELS as one unit and score it against its label."""
+    from .io import read_table
+    from .outcomes import evaluate_outcomes
+
+    result = evaluate_outcomes(read_table(labels), text_col=text_col, label_col=label_col, group_col=group_col, model=model)
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    _print_scores(result, f"outcomes vs enablers: {labels}")
+    for g, r in result.get("groups", {}).items():
+        click.echo(f"  [{group_col} = {g}] n {r['n']:,}  accuracy {r['accuracy']:.4f}  macro-F1 {r['macro_f1']:.4f}  "
+                   f"outcome_f1 {r['outcome_f1']:.4f}  enabler_f1 {r['enabler_f1']:.4f}")
 
 
 def main() -> None:

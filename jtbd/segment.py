@@ -3,8 +3,9 @@
 Every unit keeps ``record_id``, ``unit_id``, ``start`` and ``end`` (character offsets
 into the record's text) and ``text``, which always equals ``record_text[start:end]``.
 
-Sentences come from spaCy: an installed trained English pipeline
-(``en_core_web_sm``/``md``/``lg``) when there is one, otherwise a blank English
+Sentences come from spaCy (see :mod:`jtbd.nlp`): an installed trained English
+pipeline (``en_core_web_sm``/``md``/``lg``) when there is one, otherwise the small
+parser the project ships (trained on UD English EWT), otherwise a blank English
 pipeline with the rule-based sentencizer. Feedback is badly punctuated, so the
 sentences are also cut at line breaks, at runs of two or more spaces (how survey
 exports join lines) and at bullet marks. Clauses are then cut at the seams where a
@@ -20,14 +21,13 @@ Example:
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 __all__ = ["Unit", "segment_text", "segment_records", "pipeline_info", "TRAINED_PIPELINES"]
 
-TRAINED_PIPELINES = ("en_core_web_sm", "en_core_web_md", "en_core_web_lg")
+from .nlp import TRAINED_PIPELINES  # noqa: E402  (re-exported)
 
 # hard breaks inside a spaCy sentence: line breaks, 2+ spaces, bullets
 _HARD_BREAK = re.compile(r"\n+\s*|(?<=\S) {2,}(?=\S)|\s+(?=(?:[-•*]|\d+\s*[.)-])\s+\w)")
@@ -52,33 +52,17 @@ class Unit:
     kind: str  # "sentence" or "clause"
 
 
-@functools.lru_cache(maxsize=4)
 def _nlp(prefer: str = "auto"):
-    """``(nlp, name)``: a trained English pipeline if installed (or named), else blank + sentencizer."""
-    import spacy
+    from .nlp import get_nlp
 
-    if prefer not in ("auto", "blank"):
-        try:
-            return spacy.load(prefer, exclude=["ner", "lemmatizer", "textcat"]), prefer
-        except OSError:
-            from .errors import ResourceError
-
-            raise ResourceError("E309", f"spaCy pipeline '{prefer}' is not installed", fix="install it, or use the default (auto)") from None
-    if prefer == "auto":
-        for name in TRAINED_PIPELINES:
-            if spacy.util.is_package(name):
-                return spacy.load(name, exclude=["ner", "lemmatizer", "textcat"]), name
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
-    return nlp, "blank:en+sentencizer"
+    return get_nlp(prefer)
 
 
 def pipeline_info(prefer: str = "auto") -> dict:
     """Which spaCy pipeline segments text (for the run manifest)."""
-    import spacy
+    from .nlp import pipeline_info as info
 
-    nlp, name = _nlp(prefer)
-    return {"pipeline": name, "spacy": spacy.__version__, "components": list(nlp.pipe_names)}
+    return info(prefer)
 
 
 def _words(text: str) -> int:
@@ -133,7 +117,7 @@ def segment_text(text: str, *, clauses: bool = True, prefer: str = "auto", doc=N
     Args:
         text: The record's text.
         clauses: Also cut sentences into clauses at turning points.
-        prefer: ``"auto"`` (a trained pipeline if installed, else blank), ``"blank"``, or a pipeline name.
+        prefer: ``"auto"`` (installed trained pipeline, else the shipped one), ``"shipped"``, ``"blank"``, or a pipeline name.
         doc: A spaCy Doc of ``text`` already parsed (used by :func:`segment_records`).
     """
     if not isinstance(text, str) or not text.strip():

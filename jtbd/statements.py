@@ -1,0 +1,281 @@
+"""Turn outcome units into desired-outcome and job statements, faithfully or not at all.
+
+``<Minimize|Increase> the <metric> <object of control> <clarifier>`` is built from a
+dependency parse of the unit (the shipped UD parser, or an installed ``en_core_web_*``):
+
+1. the **job verb**: the verb the customer was trying, needing or wanting to do
+   ("waited two hours *to change* one flight", "had *to re-book* my connection"),
+   else the main verb when the customer is its subject ("I *missed* my rent payment");
+2. the **object of control**: that verb (base form, via lemminflect) with its own
+   objects and modifiers from the customer's words, possessives made neutral
+   ("my rent payment" -> "the rent payment"), subordinate clauses left out;
+3. the **metric**, from what the words say was at stake: time (durations, waiting,
+   delays), cost (money, fees, paying), number (how many times/calls), effort (having
+   to, chasing, struggling), risk (worry, danger), frequency (every time, always),
+   likelihood (missing, losing, failing, or being able / unable to);
+4. the **clarifier**: a ``when/while/after/before/if`` clause of that verb.
+
+When no job verb or no metric can be read off the words, ``statement`` is empty and
+``statement_status`` says why; the clause text stays in the row. Nothing is invented.
+``met`` is ``struggled``/``met``/``unclear`` from negation, failure and waiting cues and
+VADER polarity. ``job_step`` is looked up from the job verb in the taxonomy's job map.
+
+Example:
+    >>> from jtbd.statements import make_statements
+    >>> make_statements(["I waited two hours on the phone to change one flight."])[0]["statement"]  # doctest: +SKIP
+    'Minimize the time it takes to change one flight'
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+__all__ = ["make_statements", "statement_for_doc", "METRICS"]
+
+METRICS = ("time", "likelihood", "number", "effort", "cost", "risk", "frequency", "amount")
+
+_TIME = re.compile(r"\b(\d+|an?|one|two|three|four|five|six|several|few|many|24|48)\s+(more\s+)?(seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\b|"
+                   r"\b(wait|waited|waiting|waits|delay|delayed|delays|late|later|slow|slowly|ages|forever|took (so )?long|so long|"
+                   r"long time|on hold|still waiting|hours|quick|quickly|fast|on time|in time|sooner)\b", re.I)
+_COST = re.compile(r"[$£€]\s?\d|\{\$[\d,.]+\}|\b(paid (extra|more|twice|again|for)|pay (extra|more|twice|again)|charged|fee|fees|cost|costs|"
+                   r"costing|afford|overdraft|interest|expensive|out of pocket|lost money|\d+ (dollars|pounds|euros))\b", re.I)
+_NUMBER = re.compile(r"\b(\d+|two|three|four|five|six|several|multiple|many|numerous)\s+(times|calls|attempts|emails|letters|visits|"
+                     r"phone calls|trips|people|agents|departments)\b|\b(twice|again and again|over and over)\b", re.I)
+_EFFORT = re.compile(r"\b(had to|have to|has to|having to|forced to|ended up|chase|chased|chasing|struggle|struggled|struggling|"
+                     r"hard|difficult|difficulty|impossible|hassle|effort|nightmare|myself|kept (calling|asking|ringing|emailing|trying)|"
+                     r"again)\b", re.I)
+_RISK = re.compile(r"\b(risk|risky|worried|worry|worrying|afraid|scared|fear|danger|dangerous|unsafe|safe|safely|anxious)\b", re.I)
+_FREQ = re.compile(r"\b(every time|each time|always|constantly|keeps? happening|every (day|week|month)|repeatedly|often)\b", re.I)
+_FAIL_VERBS = {"miss", "lose", "fail", "forget", "strand", "deny", "reject", "decline", "overcharge", "crash", "break", "cancel"}
+_NEG = {"not", "n't", "never", "no", "cannot", "unable"}
+_ABLE = re.compile(r"\b(now (i|we) (can|could)|(i|we) (can|could) now|able to|managed to|finally|got to)\b", re.I)
+_CLARIFIER_MARKS = {"when", "while", "after", "before", "if", "once", "whenever", "during", "until"}
+_POSSESSIVE = {"my": "the", "our": "the", "your": "the", "his": "the", "her": "the", "their": "the", "mine": "", "own": ""}
+_DROP_ADVMOD = {"just", "really", "finally", "still", "even", "also", "actually", "literally", "only", "so", "too", "then", "now", "again", "already", "eventually"}
+_WANT_VERBS = {"need", "want", "try", "have", "wish", "hope", "attempt", "struggle", "manage", "able", "wait", "get", "use", "spend", "take", "like", "plan", "mean", "force"}
+_WAIT_VERBS = {"wait", "hold", "spend", "queue", "sit"}
+_MAX_WORDS = 14
+_PEOPLE = {"dad", "mum", "mom", "mother", "father", "son", "daughter", "wife", "husband", "partner", "child", "children", "kids", "kid",
+           "baby", "family", "parents", "parent", "grandmother", "grandfather", "nan", "gran", "brother", "sister", "friend", "friends",
+           "boss", "team", "students", "customers", "patients", "dog", "cat", "mother-in-law"}
+_COUNTED = {"times", "calls", "attempts", "emails", "letters", "visits", "trips"}
+
+
+def _lemma(tok) -> str:
+    from lemminflect import getLemma
+
+    word = tok.text.lower()
+    if tok.tag_ in ("VB", "VBP") and tok.pos_ == "VERB":
+        return word
+    lemmas = getLemma(word, upos="VERB" if tok.pos_ in ("VERB", "AUX") else tok.pos_ or "VERB")
+    return lemmas[0] if lemmas else word
+
+
+def _gerund(lemma: str) -> str:
+    from lemminflect import getInflection
+
+    forms = getInflection(lemma, tag="VBG")
+    return forms[0] if forms else lemma + "ing"
+
+
+def _is_subject(tok) -> bool:
+    return tok.dep_.startswith("nsubj") or tok.dep_ in ("csubj", "expl")
+
+
+def _clause_child(tok) -> bool:
+    """Children that open a clause of their own (left out of the object of control)."""
+    return tok.dep_ in ("advcl", "ccomp", "parataxis", "conj", "cc", "acl:relcl", "relcl", "discourse", "vocative", "dislocated",
+                        "list", "reparandum", "appos", "mark", "punct", "dep")
+
+
+def _first_person(tok) -> bool:
+    return tok.lower_ in ("i", "we", "me", "us")
+
+
+def _job_verb(doc):
+    """The verb the customer is trying to do, and how it was found; ``(None, None)`` if none."""
+    # 1. infinitive verbs ("to change ...", "took me hours to get through"): a purpose
+    #    clause (advcl/acl) beats a complement (xcomp) of "need/try/have to"
+    cands = [t for t in doc if t.tag_ == "VB" and t.dep_ in ("xcomp", "advcl", "acl", "csubj")
+             and any(c.tag_ == "TO" or (c.lower_ == "to" and c.dep_ in ("mark", "aux")) for c in t.children)]
+    purpose = [t for t in cands if t.dep_ in ("advcl", "acl")]
+    if purpose:
+        return purpose[0], "purpose"
+    if cands:
+        return cands[0], "purpose"
+    # 2. a verb with the customer as its subject ("so I missed my rent payment")
+    for t in doc:
+        if t.pos_ in ("VERB",) and any(_is_subject(c) and _first_person(c) for c in t.children):
+            if t.lemma_ == "be" or t.lower_ in ("was", "were", "am", "is", "'m", "feel", "felt"):
+                continue
+            return t, "main"
+    return None, None
+
+
+def _phrase(verb, doc, *, drop_counts: bool = False) -> tuple[str, list]:
+    """Object of control: the verb (base form) and its non-clausal dependents, as the customer wrote them."""
+    keep = {verb.i}
+    skip = set()
+    if drop_counts:  # "call them five times" -> "call them" when the metric is the number of times
+        for c in verb.children:
+            if c.lower_ in _COUNTED:
+                skip.update(t.i for t in c.subtree)
+    stack = [c for c in verb.children if not _is_subject(c) and not _clause_child(c)
+             and c.dep_ not in ("aux", "aux:pass", "auxpass", "neg", "cop", "advmod") or (c.dep_ == "advmod" and c.lower_ not in _DROP_ADVMOD and c.i > verb.i)]
+    stack = [c for c in stack if not (c.dep_ == "advmod" and c.lower_ in _DROP_ADVMOD) and c.dep_ not in ("aux", "aux:pass", "auxpass", "neg", "cop", "mark")
+             and not _is_subject(c) and not _clause_child(c) and c.lower_ not in _NEG]
+    while stack:
+        t = stack.pop()
+        if t.is_punct and t.i > verb.i and t.text in ",;:!?()":
+            continue
+        keep.add(t.i)
+        stack.extend(c for c in t.children if not _clause_child(c) or (c.dep_ == "mark" and c.lower_ == "to")
+                     or (c.dep_ in ("conj", "cc") and t.i != verb.i))
+    idx = sorted(i for i in keep if i >= verb.i and i not in skip)  # words before the verb belong to the subject side
+    # stop at the first gap (a left-out clause) or punctuation
+    out = []
+    for i in idx:
+        if out and i != out[-1] + 1:
+            break
+        if doc[i].is_punct and doc[i].text not in "-'/":
+            break
+        if doc[i].text.startswith("@") or doc[i].like_url:
+            continue
+        out.append(i)
+    return verb, out[:_MAX_WORDS]
+
+
+def _render(doc, idx: list[int], verb_form: str) -> str:
+    words = []
+    for k, i in enumerate(idx):
+        t = doc[i]
+        if k == 0:
+            w = verb_form
+        else:
+            person = t.head.lower_ in _PEOPLE
+            w = t.text if person else _POSSESSIVE.get(t.lower_, t.text)
+            if t.lower_ == "me":
+                w = "me"
+        if w:
+            words.append((w, t.whitespace_ if k < len(idx) - 1 else ""))
+    text = "".join(w + ws for w, ws in words).strip()
+    text = re.sub(r"\bthe the\b", "the", text)
+    return re.sub(r"\s+", " ", text)
+
+
+def _clarifier(verb, doc) -> str:
+    for c in list(verb.children) + list(verb.head.children if verb.dep_ != "ROOT" else []):
+        if c.dep_ == "advcl" and c.i != verb.i:
+            marks = [m for m in c.children if m.dep_ == "mark" and m.lower_ in _CLARIFIER_MARKS]
+            if marks:
+                span = doc[min(t.i for t in c.subtree):max(t.i for t in c.subtree) + 1]
+                words = [(_POSSESSIVE.get(t.lower_, t.text) if t.lower_ in ("my", "our") else t.text) + t.whitespace_
+                         for t in span if not t.is_punct or t.text in "-'"]
+                text = re.sub(r"\s+", " ", "".join(words)).strip()
+                if 2 <= len(text.split()) <= 10:
+                    return text
+    return ""
+
+
+def _metric(text: str) -> str | None:
+    for name, rx in (("time", _TIME), ("cost", _COST), ("number", _NUMBER), ("effort", _EFFORT), ("risk", _RISK), ("frequency", _FREQ)):
+        if rx.search(text):
+            return name
+    return None
+
+
+def _negated(verb) -> bool:
+    heads = [verb, verb.head] if verb.dep_ in ("xcomp",) else [verb]
+    return any(c.dep_ in ("neg", "advmod") and c.lower_ in _NEG for h in heads for c in h.children) or \
+        any(c.lower_ in ("cannot", "can't", "couldn't", "unable") for h in heads for c in h.children)
+
+
+def statement_for_doc(doc, *, compound: float = 0.0, taxonomy=None) -> dict:
+    """Statement fields for one parsed outcome unit."""
+    text = doc.text
+    row = {"statement": "", "metric": None, "direction": None, "job_statement": "", "job_verb": None,
+           "job_step": None, "met": "unclear", "statement_status": ""}
+    negated_text = bool(re.search(r"\b(not|n't|never|no|cannot|unable|couldn't|can't|didn't|wasn't|won't)\b", text, re.I))
+    verb, how = _job_verb(doc) if doc.has_annotation("DEP") else (None, None)
+    # met: what the customer reports
+    struggled = negated_text or bool(_TIME.search(text) and re.search(r"\b(wait|waited|waiting|hours|delay|late|slow|ages|forever|long)\b", text, re.I)) \
+        or bool(_EFFORT.search(text)) or compound <= -0.3
+    got = bool(_ABLE.search(text)) or (compound >= 0.3 and not negated_text)
+    row["met"] = "struggled" if struggled and not (got and not negated_text and compound > 0) else "met" if got else "unclear"
+    if not doc.has_annotation("DEP"):
+        row["statement_status"] = "no parse: the spaCy pipeline in use has no parser"
+        return row
+    if verb is None:
+        row["statement_status"] = "no job verb: the customer is not the one acting in this unit"
+        return row
+    lemma = _lemma(verb)
+    if lemma in _WAIT_VERBS and how == "main":
+        # "I waited two hours on the phone": the time is spent waiting, the job is unnamed
+        _, idx = _phrase(verb, doc)
+        rest = _render(doc, idx, _gerund(lemma))
+        row.update(statement=f"Minimize the time spent {rest}", metric="time", direction="Minimize",
+                   job_statement="", job_verb=lemma, statement_status="ok: the job itself is not named in the words")
+        return row
+    metric = _metric(text)
+    _, idx = _phrase(verb, doc, drop_counts=metric in ("number", "frequency"))
+    if len(idx) < 1:
+        row["statement_status"] = "no job verb"
+        return row
+    base = _render(doc, idx, lemma)
+    gerund = _render(doc, idx, _gerund(lemma))
+    clar = _clarifier(verb, doc)
+    tail = f" {clar}" if clar else ""
+    row["job_verb"] = lemma
+    row["job_statement"] = (base + tail).strip()
+    if taxonomy is not None:
+        row["job_step"] = taxonomy.step_for(lemma)
+    negated = _negated(verb) or (how == "main" and negated_text)
+    if metric is None:
+        if lemma in _FAIL_VERBS and not negated:
+            metric = "likelihood"
+        elif negated or _ABLE.search(text):
+            metric = "likelihood"
+    if metric is None:
+        row["statement_status"] = "no metric: the words say nothing about time, cost, effort, risk or success"
+        return row
+    if len(idx) == 1 and verb.lemma_ in ("do", "get", "go", "have", "be", "make"):
+        row["statement_status"] = "object too vague for a statement"
+        return row
+    if metric == "likelihood":
+        if lemma in _FAIL_VERBS and not negated:
+            stmt = f"Minimize the likelihood of {gerund}"
+        else:
+            stmt = f"Increase the likelihood of {gerund}"
+    elif metric == "cost":
+        stmt = f"Minimize the cost of {gerund}"
+    elif metric == "risk":
+        stmt = f"Minimize the risk of {gerund}" if lemma in _FAIL_VERBS else f"Minimize the risk when {gerund}"
+        if lemma not in _FAIL_VERBS:
+            stmt = f"Minimize the risk involved in {gerund}"
+    elif metric == "frequency":
+        stmt = f"Minimize the frequency of {gerund}" if lemma in _FAIL_VERBS else f"Minimize the number of times it takes to {base}"
+        metric = "frequency" if lemma in _FAIL_VERBS else "number"
+    elif metric == "number":
+        stmt = f"Minimize the number of times it takes to {base}"
+    elif metric == "effort":
+        stmt = f"Minimize the effort it takes to {base}"
+    else:
+        stmt = f"Minimize the time it takes to {base}"
+    row.update(statement=stmt + tail, metric=metric, direction=stmt.split()[0], statement_status="ok")
+    return row
+
+
+def make_statements(texts: Sequence[str], *, docs=None, nlp=None, taxonomy=None, compounds: Sequence[float] | None = None) -> list[dict]:
+    """Statement fields for each outcome text (parsed with ``nlp``, the shipped parser by default)."""
+    if docs is None:
+        if nlp is None:
+            from .nlp import get_nlp
+
+            nlp, _ = get_nlp("shipped")
+        docs = list(nlp.pipe([str(t) for t in texts], batch_size=256))
+    if compounds is None:
+        from .enablers import polarity_scores
+
+        compounds = polarity_scores([str(t) for t in texts])
+    return [statement_for_doc(d, compound=c, taxonomy=taxonomy) for d, c in zip(docs, compounds)]
