@@ -35,16 +35,16 @@ __all__ = ["make_statements", "statement_for_doc", "METRICS"]
 
 METRICS = ("time", "likelihood", "number", "effort", "cost", "risk", "frequency", "amount")
 
-_TIME = re.compile(r"\b(\d+|an?|one|two|three|four|five|six|several|few|many|24|48)\s+(more\s+)?(seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\b|"
-                   r"\b(wait|waited|waiting|waits|delay|delayed|delays|late|later|slow|slowly|ages|forever|took (so )?long|so long|"
-                   r"long time|on hold|still waiting|hours|quick|quickly|fast|on time|in time|sooner)\b", re.I)
+_TIME = re.compile(r"\b(wait|waited|waiting|waits|delay|delayed|delays|late|slow|slowly|ages|forever|took (so |too )?long|took \w+ (hours?|minutes?|days?|weeks?)|"
+                   r"takes? (so |too )?long|so long|long time|on hold|still waiting|quick|quickly|on time|in time|sooner|hurry|"
+                   r"spent (\d+|an?|two|three|several|many) (hours?|minutes?|days?|weeks?)|it took|took me)\b", re.I)
 _COST = re.compile(r"[$£€]\s?\d|\{\$[\d,.]+\}|\b(paid (extra|more|twice|again|for)|pay (extra|more|twice|again)|charged|fee|fees|cost|costs|"
                    r"costing|afford|overdraft|interest|expensive|out of pocket|lost money|\d+ (dollars|pounds|euros))\b", re.I)
 _NUMBER = re.compile(r"\b(\d+|two|three|four|five|six|several|multiple|many|numerous)\s+(times|calls|attempts|emails|letters|visits|"
-                     r"phone calls|trips|people|agents|departments)\b|\b(twice|again and again|over and over)\b", re.I)
+                     r"phone calls|trips|people|agents|departments)\b|\b(again and again|over and over)\b", re.I)
 _EFFORT = re.compile(r"\b(had to|have to|has to|having to|forced to|ended up|chase|chased|chasing|struggle|struggled|struggling|"
                      r"hard|difficult|difficulty|impossible|hassle|effort|nightmare|myself|kept (calling|asking|ringing|emailing|trying)|"
-                     r"again)\b", re.I)
+                     r"all over again|yet again)\b", re.I)
 _RISK = re.compile(r"\b(risk|risky|worried|worry|worrying|afraid|scared|fear|danger|dangerous|unsafe|safe|safely|anxious)\b", re.I)
 _FREQ = re.compile(r"\b(every time|each time|always|constantly|keeps? happening|every (day|week|month)|repeatedly|often)\b", re.I)
 _FAIL_VERBS = {"miss", "lose", "fail", "forget", "strand", "deny", "reject", "decline", "overcharge", "crash", "break", "cancel"}
@@ -54,7 +54,14 @@ _CLARIFIER_MARKS = {"when", "while", "after", "before", "if", "once", "whenever"
 _POSSESSIVE = {"my": "the", "our": "the", "your": "the", "his": "the", "her": "the", "their": "the", "mine": "", "own": ""}
 _DROP_ADVMOD = {"just", "really", "finally", "still", "even", "also", "actually", "literally", "only", "so", "too", "then", "now", "again", "already", "eventually"}
 _WANT_VERBS = {"need", "want", "try", "have", "wish", "hope", "attempt", "struggle", "manage", "able", "wait", "get", "use", "spend", "take", "like", "plan", "mean", "force"}
-_WAIT_VERBS = {"wait", "hold", "spend", "queue", "sit"}
+_WAIT_VERBS = {"wait", "hold", "queue"}
+# verbs of thinking and saying are not jobs ("I don't think ...", "wanted to know whether ...")
+_NOT_JOBS = {"think", "know", "believe", "guess", "feel", "hope", "say", "tell", "mean", "like", "love", "hate", "want", "need",
+             "wish", "suppose", "seem", "ask", "wonder", "realise", "realize", "thank", "appreciate", "expect", "understand", "be",
+             "have", "do", "let", "try", "go", "come", "bother", "mind", "care", "reckon", "recommend", "lie", "see", "notice", "panic"}
+_TIME_NOUNS = {"month", "months", "year", "years", "week", "weeks", "day", "days", "today", "yesterday", "night", "morning",
+               "evening", "afternoon", "time", "times", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_FUNCTION_TAIL = {"DET", "ADP", "CCONJ", "SCONJ", "PART", "PRON", "AUX"}
 _MAX_WORDS = 14
 _PEOPLE = {"dad", "mum", "mom", "mother", "father", "son", "daughter", "wife", "husband", "partner", "child", "children", "kids", "kid",
            "baby", "family", "parents", "parent", "grandmother", "grandfather", "nan", "gran", "brother", "sister", "friend", "friends",
@@ -93,23 +100,45 @@ def _first_person(tok) -> bool:
     return tok.lower_ in ("i", "we", "me", "us")
 
 
+def _customer_governs(verb) -> bool:
+    """Whether the nearest subject above ``verb`` is the customer (or an expletive "it", or none)."""
+    t = verb
+    for _ in range(6):
+        subj = [c for c in t.children if _is_subject(c)]
+        if subj:
+            return _first_person(subj[0]) or subj[0].lower_ in ("it", "this", "that")
+        if t.dep_ == "ROOT" or t.head is t:
+            return True
+        if t.dep_ in ("acl", "acl:relcl", "relcl"):
+            return False
+        t = t.head
+    return True
+
+
 def _job_verb(doc):
     """The verb the customer is trying to do, and how it was found; ``(None, None)`` if none."""
     # 1. infinitive verbs ("to change ...", "took me hours to get through"): a purpose
     #    clause (advcl/acl) beats a complement (xcomp) of "need/try/have to"
     cands = [t for t in doc if t.tag_ == "VB" and t.dep_ in ("xcomp", "advcl", "acl", "csubj")
-             and any(c.tag_ == "TO" or (c.lower_ == "to" and c.dep_ in ("mark", "aux")) for c in t.children)]
+             and any(c.tag_ == "TO" or (c.lower_ == "to" and c.dep_ in ("mark", "aux")) for c in t.children)
+             and t.lower_ not in _NOT_JOBS and _customer_governs(t)]
     purpose = [t for t in cands if t.dep_ in ("advcl", "acl")]
     if purpose:
         return purpose[0], "purpose"
     if cands:
         return cands[0], "purpose"
-    # 2. a verb with the customer as its subject ("so I missed my rent payment")
+    # 2. a main verb with the customer as its subject ("so I missed my rent payment");
+    #    a negated or failure verb ("couldn't find it") beats the others
+    mains = []
     for t in doc:
-        if t.pos_ in ("VERB",) and any(_is_subject(c) and _first_person(c) for c in t.children):
-            if t.lemma_ == "be" or t.lower_ in ("was", "were", "am", "is", "'m", "feel", "felt"):
+        if t.pos_ == "VERB" and t.dep_ in ("ROOT", "conj", "parataxis", "ccomp") \
+                and any(c.dep_ == "nsubj" and _first_person(c) for c in list(t.children) + (list(t.head.children) if t.dep_ == "conj" else [])):
+            if t.lower_ in ("was", "were", "am", "is", "'m") or _lemma(t) in _NOT_JOBS:
                 continue
-            return t, "main"
+            mains.append(t)
+    if mains:
+        marked = [t for t in mains if _negated(t) or _lemma(t) in _FAIL_VERBS]
+        return (marked or mains)[0], "main"
     return None, None
 
 
@@ -117,14 +146,14 @@ def _phrase(verb, doc, *, drop_counts: bool = False) -> tuple[str, list]:
     """Object of control: the verb (base form) and its non-clausal dependents, as the customer wrote them."""
     keep = {verb.i}
     skip = set()
-    if drop_counts:  # "call them five times" -> "call them" when the metric is the number of times
-        for c in verb.children:
-            if c.lower_ in _COUNTED:
-                skip.update(t.i for t in c.subtree)
-    stack = [c for c in verb.children if not _is_subject(c) and not _clause_child(c)
-             and c.dep_ not in ("aux", "aux:pass", "auxpass", "neg", "cop", "advmod") or (c.dep_ == "advmod" and c.lower_ not in _DROP_ADVMOD and c.i > verb.i)]
-    stack = [c for c in stack if not (c.dep_ == "advmod" and c.lower_ in _DROP_ADVMOD) and c.dep_ not in ("aux", "aux:pass", "auxpass", "neg", "cop", "mark")
-             and not _is_subject(c) and not _clause_child(c) and c.lower_ not in _NEG]
+    for c in verb.children:
+        if (drop_counts and c.lower_ in _COUNTED) or (c.lower_ in _TIME_NOUNS and c.dep_ not in ("obj", "dobj")):
+            # "call them five times" -> "call them"; "every month for two years" is not part of the job
+            skip.update(t.i for t in c.subtree)
+    stack = [c for c in verb.children
+             if not _is_subject(c) and not _clause_child(c) and c.lower_ not in _NEG
+             and c.dep_ not in ("aux", "aux:pass", "auxpass", "neg", "cop", "mark")
+             and not (c.dep_ == "advmod" and (c.lower_ in _DROP_ADVMOD or c.i < verb.i))]
     while stack:
         t = stack.pop()
         if t.is_punct and t.i > verb.i and t.text in ",;:!?()":
@@ -138,12 +167,16 @@ def _phrase(verb, doc, *, drop_counts: bool = False) -> tuple[str, list]:
     for i in idx:
         if out and i != out[-1] + 1:
             break
-        if doc[i].is_punct and doc[i].text not in "-'/":
+        if doc[i].is_punct and doc[i].text not in "-/'\u2019\"":
             break
         if doc[i].text.startswith("@") or doc[i].like_url:
             continue
         out.append(i)
-    return verb, out[:_MAX_WORDS]
+    out = out[:_MAX_WORDS]
+    while len(out) > 1 and (doc[out[-1]].pos_ in _FUNCTION_TAIL and doc[out[-1]].lower_ not in ("it", "them", "me", "us", "him", "her")
+                            or doc[out[-1]].is_punct):
+        out.pop()
+    return verb, out
 
 
 def _render(doc, idx: list[int], verb_form: str) -> str:
@@ -179,7 +212,7 @@ def _clarifier(verb, doc) -> str:
 
 
 def _metric(text: str) -> str | None:
-    for name, rx in (("time", _TIME), ("cost", _COST), ("number", _NUMBER), ("effort", _EFFORT), ("risk", _RISK), ("frequency", _FREQ)):
+    for name, rx in (("cost", _COST), ("time", _TIME), ("number", _NUMBER), ("effort", _EFFORT), ("risk", _RISK), ("frequency", _FREQ)):
         if rx.search(text):
             return name
     return None
@@ -210,7 +243,7 @@ def statement_for_doc(doc, *, compound: float = 0.0, taxonomy=None) -> dict:
         row["statement_status"] = "no job verb: the customer is not the one acting in this unit"
         return row
     lemma = _lemma(verb)
-    if lemma in _WAIT_VERBS and how == "main":
+    if lemma in _WAIT_VERBS:
         # "I waited two hours on the phone": the time is spent waiting, the job is unnamed
         _, idx = _phrase(verb, doc)
         rest = _render(doc, idx, _gerund(lemma))
@@ -231,6 +264,8 @@ def statement_for_doc(doc, *, compound: float = 0.0, taxonomy=None) -> dict:
     if taxonomy is not None:
         row["job_step"] = taxonomy.step_for(lemma)
     negated = _negated(verb) or (how == "main" and negated_text)
+    if lemma in _FAIL_VERBS and not negated and metric in (None, "time", "effort"):
+        metric = "likelihood"
     if metric is None:
         if lemma in _FAIL_VERBS and not negated:
             metric = "likelihood"
@@ -239,11 +274,11 @@ def statement_for_doc(doc, *, compound: float = 0.0, taxonomy=None) -> dict:
     if metric is None:
         row["statement_status"] = "no metric: the words say nothing about time, cost, effort, risk or success"
         return row
-    if len(idx) == 1 and verb.lemma_ in ("do", "get", "go", "have", "be", "make"):
+    if len(idx) == 1:
         row["statement_status"] = "object too vague for a statement"
         return row
     if metric == "likelihood":
-        if lemma in _FAIL_VERBS and not negated:
+        if lemma in _FAIL_VERBS:  # "missed my payment" and "haven't missed a payment" both minimise missing it
             stmt = f"Minimize the likelihood of {gerund}"
         else:
             stmt = f"Increase the likelihood of {gerund}"
