@@ -74,7 +74,10 @@ def _get_nlp(prefer: str):
         if not path.is_dir():
             raise ResourceError("E310", f"the shipped spaCy pipeline is missing from {path}",
                                 fix="reinstall jtbd (pip install --force-reinstall jtbd), or use --spacy blank")
-        return spacy.load(path, exclude=_EXCLUDE), SHIPPED
+        nlp = spacy.load(path, exclude=_EXCLUDE)
+        # the small parser over-splits sentences at commas: punctuation decides them, the parser works within
+        nlp.add_pipe("sentencizer", before="parser")
+        return nlp, SHIPPED
     try:
         return spacy.load(prefer, exclude=_EXCLUDE), prefer
     except OSError:

@@ -109,7 +109,7 @@ def _customer_governs(verb) -> bool:
             return _first_person(subj[0]) or subj[0].lower_ in ("it", "this", "that")
         if t.dep_ == "ROOT" or t.head is t:
             return True
-        if t.dep_ in ("acl", "acl:relcl", "relcl"):
+        if t.dep_ in ("acl:relcl", "relcl"):
             return False
         t = t.head
     return True
@@ -131,7 +131,8 @@ def _job_verb(doc):
     #    a negated or failure verb ("couldn't find it") beats the others
     mains = []
     for t in doc:
-        if t.pos_ == "VERB" and t.dep_ in ("ROOT", "conj", "parataxis", "ccomp") \
+        circumstance = t.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in _CLARIFIER_MARKS for c in t.children)
+        if t.pos_ == "VERB" and t.dep_ in ("ROOT", "conj", "parataxis", "ccomp", "advcl") and not circumstance \
                 and any(c.dep_ == "nsubj" and _first_person(c) for c in list(t.children) + (list(t.head.children) if t.dep_ == "conj" else [])):
             if t.lower_ in ("was", "were", "am", "is", "'m") or _lemma(t) in _NOT_JOBS:
                 continue

@@ -1,0 +1,95 @@
+"""`jtbd extract`: units keep their spans, outcomes get statements or say why not."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from jtbd.enablers import EnablerTagger, load_taxonomy, polarity
+from jtbd.errors import DataError
+
+from fakes import use_fake_embedder
+
+REQUIRED_CATEGORIES = {"staff", "product", "price", "billing", "policy", "waiting", "communication", "digital", "delivery", "facilities"}
+
+
+def test_shipped_taxonomy_has_the_documented_categories_and_job_steps():
+    tax = load_taxonomy()
+    assert REQUIRED_CATEGORIES <= {c.id for c in tax.categories}
+    assert tax.step_for("rebook") == "modify" and tax.step_for("find") == "locate" and tax.step_for("ponder") is None
+
+
+def test_a_broken_taxonomy_names_the_problem(tmp_path):
+    bad = tmp_path / "t.toml"
+    bad.write_text('[[enabler]]\nid = "staff"\nlabel = "Staff"\ndescription = "people"\nexamples = ["a", "b"]\n')
+    with pytest.raises(DataError, match="at least three"):
+        load_taxonomy(bad)
+
+
+def test_custom_taxonomy_categories_are_used(tmp_path, monkeypatch):
+    use_fake_embedder(monkeypatch)
+    t = tmp_path / "t.toml"
+    t.write_text('[[enabler]]\nid = "parking"\nlabel = "Parking"\ndescription = "car parking spaces"\nexamples = ["no parking spaces", "parking costs", "car park full"]\n'
+                 '[[enabler]]\nid = "food"\nlabel = "Food"\ndescription = "meals and food"\nexamples = ["the food was cold", "tasty meals", "menu choice"]\n')
+    ids, scores = EnablerTagger(t).categorise(["The car park was full again", "Meals were cold"])
+    assert ids == ["parking", "food"] and all(-1 <= s <= 1 for s in scores)
+
+
+def test_polarity_reads_sentiment():
+    assert polarity(["The nurses were lovely.", "Staff were rude and useless.", "The ward is on level 2."]) == ["positive", "negative", "neutral"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text, statement", [
+    ("I waited two hours on the phone to change one flight.", "Minimize the time it takes to change one flight"),
+    ("The app crashed, so I missed my rent payment.", "Minimize the likelihood of missing the rent payment"),
+    ("I had to call them five times to cancel my subscription", "Minimize the number of times it takes to cancel the subscription"),
+    ("Now I can walk to the shops without pain.", "Increase the likelihood of walking to the shops without pain"),
+    ("We paid $200 extra to get our bags home.", "Minimize the cost of getting the bags home"),
+])
+def test_statements_follow_the_customers_words(text, statement):
+    from jtbd.statements import make_statements
+
+    assert make_statements([text])[0]["statement"] == statement
+
+
+@pytest.mark.slow
+def test_no_statement_is_invented_when_the_words_give_none():
+    from jtbd.statements import make_statements
+
+    rows = make_statements(["I just want to pay my bill without calling.", "The nurses were lovely."])
+    assert rows[0]["statement"] == "" and rows[0]["statement_status"].startswith("no metric") and rows[0]["job_statement"] == "pay the bill"
+    assert rows[1]["statement"] == "" and rows[1]["statement_status"].startswith("no job verb")
+
+
+@pytest.mark.slow
+def test_extract_keeps_ids_and_exact_spans(tmp_path):
+    from jtbd.extract import OUTCOME_COLUMNS, UNIT_COLUMNS, extract
+
+    records = pd.DataFrame({"record_id": ["r1", "r2", "r3"],
+                            "text": ["The app crashed, so I missed my rent payment. Staff were lovely", "", "Thank you all."]})
+    result = extract(records, batch_size=2)
+    u, o = result.units, result.outcomes
+    assert list(u.columns[:len(UNIT_COLUMNS)]) == UNIT_COLUMNS and list(o.columns[:len(OUTCOME_COLUMNS)]) == OUTCOME_COLUMNS
+    assert set(u.record_id) == {"r1", "r3"} and u.unit_id.is_unique
+    text = records.set_index("record_id").text
+    for rid, s, e, t in u[["record_id", "start", "end", "text"]].itertuples(index=False):
+        assert text[rid][s:e] == t
+    assert set(u.label) <= {"outcome", "enabler", "both", "other"} and u.confidence.between(0, 1).all()
+    enablers = u[u.label.isin(["enabler", "both"])]
+    assert enablers.enabler_category.notna().all() and enablers.polarity.isin(["positive", "negative", "neutral"]).all()
+    assert set(o.unit_id) == set(u[u.label.isin(["outcome", "both"])].unit_id)
+    assert (o.statement.ne("") | o.statement_status.ne("")).all()  # a statement, or the reason there is none
+
+
+@pytest.mark.slow
+def test_cli_extract_writes_units_and_outcomes(invoke, tmp_path):
+    data = tmp_path / "feedback.csv"
+    pd.DataFrame({"comment": ["I had to call them five times to cancel my subscription", "Great food, rude staff."]}).to_csv(data, index=False)
+    result = invoke("extract", str(data), "-o", str(tmp_path / "run"), "--csv")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "run" / "units.csv").exists() and (tmp_path / "run" / "outcomes.csv").exists()
+    manifest = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert manifest["models"]["segmentation"]["pipeline"] and manifest["counts"]["units"] >= 2
