@@ -19,7 +19,8 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/jtbd load corpora/demo/feedback.csv --out runs/demo
+	$(BIN)/jtbd split corpora/demo/feedback.csv --out runs/demo-split
+	$(BIN)/jtbd extract corpora/demo/feedback.csv --out runs/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -29,6 +30,7 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py
+	$(BIN)/python benchmarks/bench_extract.py
 
 clean:
 	rm -rf runs .pytest_cache

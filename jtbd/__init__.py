@@ -36,6 +36,11 @@ _LAZY = {
     "get_embedder": "jtbd.embed",
     "segment_text": "jtbd.segment",
     "segment_records": "jtbd.segment",
+    "extract": "jtbd.extract",
+    "OutcomeExtractor": "jtbd.extract",
+    "OutcomeModel": "jtbd.outcomes",
+    "evaluate_outcomes": "jtbd.outcomes",
+    "load_taxonomy": "jtbd.enablers",
 }
 
 __all__ = ["__version__", *_LAZY]
@@ -46,6 +51,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .io import LoadedFeedback, load_feedback
     from .embed import get_embedder
     from .redact import redact_text
+    from .enablers import load_taxonomy
+    from .extract import OutcomeExtractor, extract
+    from .outcomes import OutcomeModel, evaluate_outcomes
     from .segment import segment_records, segment_text
     from .solicitation import SolicitationModel, SolicitationSplitter, evaluate_solicitation, split_solicitation
 
