@@ -58,7 +58,7 @@ _WAIT_VERBS = {"wait", "hold", "queue"}
 # verbs of thinking and saying are not jobs ("I don't think ...", "wanted to know whether ...")
 _NOT_JOBS = {"think", "know", "believe", "guess", "feel", "hope", "say", "tell", "mean", "like", "love", "hate", "want", "need",
              "wish", "suppose", "seem", "ask", "wonder", "realise", "realize", "thank", "appreciate", "expect", "understand", "be",
-             "have", "do", "let", "try", "go", "come", "bother", "mind", "care", "reckon", "recommend", "lie", "see", "notice", "panic"}
+             "have", "do", "let", "try", "go", "come", "bother", "mind", "care", "reckon", "recommend", "lie", "see", "notice", "panic", "struggle"}
 _TIME_NOUNS = {"month", "months", "year", "years", "week", "weeks", "day", "days", "today", "yesterday", "night", "morning",
                "evening", "afternoon", "time", "times", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 _FUNCTION_TAIL = {"DET", "ADP", "CCONJ", "SCONJ", "PART", "PRON", "AUX"}
