@@ -106,9 +106,14 @@ def polarity_scores(texts: Sequence[str]) -> list[float]:
     return [float(v.polarity_scores(t or "")["compound"]) for t in texts]
 
 
+def polarity_label(score: float, *, threshold: float = 0.05) -> str:
+    """``positive``, ``negative`` or ``neutral`` for a VADER compound score."""
+    return "positive" if score >= threshold else "negative" if score <= -threshold else "neutral"
+
+
 def polarity(texts: Sequence[str], *, threshold: float = 0.05) -> list[str]:
     """``positive``, ``negative`` or ``neutral`` for each text."""
-    return ["positive" if s >= threshold else "negative" if s <= -threshold else "neutral" for s in polarity_scores(texts)]
+    return [polarity_label(s, threshold=threshold) for s in polarity_scores(texts)]
 
 
 class EnablerTagger:

@@ -62,7 +62,7 @@ class OutcomeExtractor:
         import numpy as np
         import pandas as pd
 
-        from .enablers import polarity_scores
+        from .enablers import polarity_label, polarity_scores
         from .nlp import get_nlp
         from .statements import statement_for_doc
 
@@ -88,7 +88,7 @@ class OutcomeExtractor:
             cat[is_enabler], score[is_enabler] = ids, sims
         units["enabler_category"] = cat
         units["enabler_category_score"] = score
-        units["polarity"] = [("positive" if s >= 0.05 else "negative" if s <= -0.05 else "neutral") if e else None
+        units["polarity"] = [polarity_label(s) if e else None
                              for s, e in zip(compounds, is_enabler)]
         carry = [c for c in _CARRY if c in records_chunk.columns]
         if carry:

@@ -143,7 +143,7 @@ def _job_verb(doc):
     return None, None
 
 
-def _phrase(verb, doc, *, drop_counts: bool = False) -> tuple[str, list]:
+def _phrase(verb, doc, *, drop_counts: bool = False) -> list[int]:
     """Object of control: the verb (base form) and its non-clausal dependents, as the customer wrote them."""
     keep = {verb.i}
     skip = set()
@@ -177,7 +177,7 @@ def _phrase(verb, doc, *, drop_counts: bool = False) -> tuple[str, list]:
     while len(out) > 1 and (doc[out[-1]].pos_ in _FUNCTION_TAIL and doc[out[-1]].lower_ not in ("it", "them", "me", "us", "him", "her")
                             or doc[out[-1]].is_punct):
         out.pop()
-    return verb, out
+    return out
 
 
 def _render(doc, idx: list[int], verb_form: str) -> str:
@@ -246,13 +246,13 @@ def statement_for_doc(doc, *, compound: float = 0.0, taxonomy=None) -> dict:
     lemma = _lemma(verb)
     if lemma in _WAIT_VERBS:
         # "I waited two hours on the phone": the time is spent waiting, the job is unnamed
-        _, idx = _phrase(verb, doc)
+        idx = _phrase(verb, doc)
         rest = _render(doc, idx, _gerund(lemma))
         row.update(statement=f"Minimize the time spent {rest}", metric="time", direction="Minimize",
                    job_statement="", job_verb=lemma, statement_status="ok: the job itself is not named in the words")
         return row
     metric = _metric(text)
-    _, idx = _phrase(verb, doc, drop_counts=metric in ("number", "frequency"))
+    idx = _phrase(verb, doc, drop_counts=metric in ("number", "frequency"))
     if len(idx) < 1:
         row["statement_status"] = "no job verb"
         return row
@@ -286,9 +286,7 @@ def statement_for_doc(doc, *, compound: float = 0.0, taxonomy=None) -> dict:
     elif metric == "cost":
         stmt = f"Minimize the cost of {gerund}"
     elif metric == "risk":
-        stmt = f"Minimize the risk of {gerund}" if lemma in _FAIL_VERBS else f"Minimize the risk when {gerund}"
-        if lemma not in _FAIL_VERBS:
-            stmt = f"Minimize the risk involved in {gerund}"
+        stmt = f"Minimize the risk of {gerund}" if lemma in _FAIL_VERBS else f"Minimize the risk involved in {gerund}"
     elif metric == "frequency":
         stmt = f"Minimize the frequency of {gerund}" if lemma in _FAIL_VERBS else f"Minimize the number of times it takes to {base}"
         metric = "frequency" if lemma in _FAIL_VERBS else "number"
