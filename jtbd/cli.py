@@ -324,6 +324,105 @@ def extract(ctx: click.Context, path: str, model: str | None, taxonomy: str | No
     click.echo(f"  {stated:,} of {len(outcomes):,} outcome units stated as desired outcomes (the rest keep their text; see statement_status)")
 
 
+def _load_units(ctx: click.Context, path: str, cfg, run, taxonomy: str | None, spacy_pipeline: str | None):
+    """(units, outcomes, records_info, extract_info) from a run folder of `jtbd extract`, or by extracting a dump."""
+    from pathlib import Path
+
+    from .runs import read_run_table
+
+    p = Path(path)
+    if p.is_dir():
+        units = read_run_table(p, "units")
+        outcomes = read_run_table(p, "outcomes", required=False)
+        info = {"inputs": [{"path": str(p), "kind": "run folder"}], "records": int(units["record_id"].nunique())}
+        return units, outcomes, info, {"from_run": str(p)}
+    from .extract import OutcomeExtractor
+    from .io import load_feedback
+
+    with run.stage("load"):
+        loaded = load_feedback(path, config=cfg.load, progress=_progress(ctx))
+    ex = OutcomeExtractor(taxonomy=taxonomy, spacy=spacy_pipeline or "auto")
+    with run.stage("extract"):
+        result = ex.transform(loaded.records, progress=_progress(ctx))
+    run.write_table("units", result.units)
+    run.write_table("outcomes", result.outcomes)
+    return result.units, result.outcomes, loaded.summary(), result.info
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True))
+@load_options
+@click.option("--kind", type=click.Choice(["both", "job", "enabler"]), default="both", show_default=True, help="Which themes to make.")
+@click.option("--model", "theme_model", default=None, type=click.Path(exists=True, file_okay=False),
+              help="Assign to the themes saved by an earlier run (its theme_model folder) instead of fitting new ones.")
+@click.option("--keep-outliers", is_flag=True, help="Leave HDBSCAN's outliers unassigned (default: reassign to the nearest theme).")
+@click.option("--method", type=click.Choice(["auto", "hdbscan", "kmeans", "agglomerative"]), default="auto", show_default=True,
+              help="Clustering: auto = agglomerative below 50 units, UMAP + HDBSCAN above.")
+@click.option("--max-parents", default=8, show_default=True, type=int, help="Top-level groups in the theme hierarchy.")
+@click.option("--seed", default=None, type=int, help="Seed for UMAP and k-means (default: run.seed, 42).")
+@click.option("--taxonomy", default=None, type=click.Path(exists=True, dir_okay=False), help="Enabler taxonomy TOML (names enabler themes).")
+@click.option("--spacy", "spacy_pipeline", default=None, help="spaCy pipeline for segmentation when PATH is a dump.")
+@click.option("-o", "--out", default=None, type=click.Path(file_okay=False), help="Run folder (default: a new one under runs/).")
+@click.option("--csv", "as_csv", is_flag=True, default=None, help="Write tables as CSV instead of Parquet.")
+@click.pass_context
+def themes(ctx: click.Context, path: str, kind: str, theme_model: str | None, keep_outliers: bool, method: str, max_parents: int,
+           seed: int | None, taxonomy: str | None, spacy_pipeline: str | None, out: str | None, as_csv: bool | None, **kwargs: Any) -> None:
+    """Group outcome units into job themes and enabler units into enabler themes.
+
+    PATH is a run folder written by `jtbd extract` (its units are reused) or a dump
+    (extracted first). Writes themes, theme_assignments and the fitted theme_model/.
+    """
+    from pathlib import Path
+
+    import pandas as pd
+
+    from .embed import get_embedder
+    from .enablers import load_taxonomy
+    from .runs import RunFolder
+    from .themes import ThemeModel, assign_themes, fit_themes
+
+    cfg, cfg_path = _config(ctx, load=_load_overrides(kwargs), run={"out": out, "csv": as_csv})
+    seed = cfg.run.seed if seed is None else seed
+    run = RunFolder.create(cfg.run.out, command="themes", config=cfg.to_dict(), csv=cfg.run.csv, config_file=cfg_path)
+    units, outcomes, info, ex_info = _load_units(ctx, path, cfg, run, taxonomy, spacy_pipeline)
+    tax = load_taxonomy(taxonomy)
+    kinds = ["job", "enabler"] if kind == "both" else [kind]
+    tables, assigns, summary = [], [], {}
+    for k in kinds:
+        with run.stage(f"themes_{k}"):
+            if theme_model:
+                folder = Path(theme_model) / k if (Path(theme_model) / k).is_dir() else Path(theme_model)
+                model = ThemeModel.load(folder)
+                if model.kind != k:
+                    if kind != "both":
+                        raise click.UsageError(f"the model in '{folder}' holds {model.kind} themes, not {k} themes")
+                    continue
+                res = assign_themes(units, model, outcomes=outcomes, taxonomy=tax)
+            else:
+                res = fit_themes(units, outcomes=outcomes, kind=k, taxonomy=tax, seed=seed, keep_outliers=keep_outliers,
+                                 method=method, max_parents=max_parents)
+                res.model.save(run.path / "theme_model" / k)
+        tables.append(res.themes)
+        assigns.append(res.assignments)
+        summary[k] = {key: v for key, v in res.info.items() if key not in ("embedding",)}
+    themes_df = pd.concat([t for t in tables if len(t)], ignore_index=True) if any(len(t) for t in tables) else tables[0]
+    assign_df = pd.concat([a for a in assigns if len(a)], ignore_index=True) if any(len(a) for a in assigns) else assigns[0]
+    run.write_table("themes", themes_df)
+    run.write_table("theme_assignments", assign_df)
+    run.finish(inputs=info.get("inputs", []), seeds={"seed": seed},
+               counts={"records": int(info.get("records", 0)), "units": int(len(units)),
+                       **{f"{k}_themes": int(s.get("n_themes", 0)) for k, s in summary.items()}},
+               models={"extraction": ex_info, "embedding": get_embedder().describe(), "themes": summary})
+    click.echo(f"{len(units):,} units -> {run.path}")
+    for k, s in summary.items():
+        parents = s.get("n_parents", "-")
+        click.echo(f"  {k:<8} {s.get('n_themes', 0):>4} themes in {parents} groups over {s.get('units_themed', 0):,} units "
+                   f"({s.get('method')}); outliers {100 * s.get('outlier_share', 0):.1f}%")
+    if len(themes_df):
+        for _, r in themes_df.sort_values("n_records", ascending=False).groupby("kind", sort=False).head(5).iterrows():
+            click.echo(f"  [{r['theme_id']:>4}] {int(r['n_records']):>6,} records  {r['label']}")
+
+
 @cli.group()
 def train() -> None:
     """Retrain a model on your own labelled records."""
@@ -454,6 +553,34 @@ def evaluate_outcomes_cmd(labels: str, text_col: str, label_col: str, group_col:
     for g, r in result.get("groups", {}).items():
         click.echo(f"  [{group_col} = {g}] n {r['n']:,}  accuracy {r['accuracy']:.4f}  macro-F1 {r['macro_f1']:.4f}  "
                    f"outcome_f1 {r['outcome_f1']:.4f}  enabler_f1 {r['enabler_f1']:.4f}")
+
+
+@evaluate.command("themes")
+@click.argument("labels", type=click.Path(exists=True, dir_okay=False))
+@click.option("--text-col", default="text", show_default=True)
+@click.option("--label-col", default="category", show_default=True)
+@click.option("--kind", type=click.Choice(["enabler", "job"]), default="enabler", show_default=True)
+@click.option("--drop-label", "drop_labels", multiple=True, help="Leave out rows with this gold label (repeatable), e.g. \"Can't Tell\".")
+@click.option("--seed", default=42, show_default=True, type=int)
+@click.option("--no-baseline", is_flag=True, help="Skip plain BERTopic on the raw texts.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def evaluate_themes_cmd(labels: str, text_col: str, label_col: str, kind: str, drop_labels: tuple[str, ...], seed: int,
+                        no_baseline: bool, as_json: bool) -> None:
+    """Theme the texts of LABELS and score each record's dominant theme against its gold category (NMI, ARI)."""
+    from .io import read_table
+    from .themes import evaluate_themes
+
+    result = evaluate_themes(read_table(labels), text_col=text_col, label_col=label_col, kind=kind, seed=seed,
+                             drop_labels=drop_labels, baseline=not no_baseline)
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"{kind} themes: {labels} ({result['n']:,} labelled records)")
+    rows = [("jtbd", result)] + ([("plain BERTopic", result["baseline"])] if "baseline" in result else [])
+    click.echo(f"  {'':<16} {'NMI':>7} {'ARI':>7} {'themes':>7} {'outliers':>9}")
+    for name, r in rows:
+        click.echo(f"  {name:<16} {r['nmi']:>7.4f} {r['ari']:>7.4f} {r['n_themes']:>7,} {100 * r['outlier_share']:>8.1f}%")
+    click.echo(f"  records with no {kind} unit: {100 * result['records_without_kind']:.1f}% (counted as outliers)")
 
 
 def main() -> None:

@@ -285,8 +285,14 @@ def get_embedder(model: str | Path | None = None, *, device: str | None = None, 
 
 
 def _default_device() -> str:
+    """``$JTBD_DEVICE``, else CUDA when torch sees a GPU; torch is only imported to ask when an NVIDIA driver is present."""
     if os.environ.get("JTBD_DEVICE"):
         return os.environ["JTBD_DEVICE"]
+    import shutil
+    import sys
+
+    if "torch" not in sys.modules and not (os.path.exists("/proc/driver/nvidia/version") or shutil.which("nvidia-smi")):
+        return "cpu"
     try:
         import torch
 

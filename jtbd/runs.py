@@ -28,7 +28,7 @@ from typing import Any, Iterator
 
 from .errors import UsageError
 
-__all__ = ["RunFolder", "package_versions", "default_run_dir", "FORMULA_PREFIXES", "neutralise_formulas"]
+__all__ = ["RunFolder", "package_versions", "default_run_dir", "FORMULA_PREFIXES", "neutralise_formulas", "read_run_table"]
 
 _TRACKED_PACKAGES = (
     "jtbd", "pandas", "numpy", "pyarrow", "click", "spacy", "sentence-transformers", "torch", "transformers",
@@ -82,6 +82,21 @@ def _arrow_safe(df):
                     out = df.copy()
                 out[col] = df[col].map(lambda v: v if v is None or (isinstance(v, float) and pd.isna(v)) else (v if isinstance(v, str) else json.dumps(v, default=str) if isinstance(v, (dict, list)) else str(v)))
     return out
+
+
+def read_run_table(run_dir: str | Path, name: str, *, required: bool = True):
+    """A table written by :meth:`RunFolder.write_table` (Parquet or CSV), or ``None`` if absent and not required."""
+    import pandas as pd
+
+    run_dir = Path(run_dir)
+    for ext, reader in ((".parquet", pd.read_parquet), (".csv", pd.read_csv)):
+        path = run_dir / f"{name}{ext}"
+        if path.exists():
+            return reader(path)
+    if required:
+        raise UsageError("E210", f"run folder '{run_dir}' has no '{name}' table",
+                         fix=f"pass a folder written by the command that makes '{name}' (e.g. `jtbd extract PATH --out DIR`)")
+    return None
 
 
 class RunFolder:
