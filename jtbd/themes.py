@@ -393,7 +393,7 @@ def _prepare(units, opts: ThemeOptions, embedder):
     Xall, texts_all = _context_vectors(pool, embedder, weight=opts.context_weight, window=opts.context_window)
     sel_keys = set(_unit_key(theme_text(t), r, s) for t, r, s in zip(sel["text"], sel["record_id"], sel["start"]))
     m = pool["_key"].isin(sel_keys).to_numpy().copy()
-    m &= np.array([bool(t.strip()) for t in texts_all])
+    m &= np.array([bool(t.strip()) for t in texts_all], dtype=bool)
     rows = pool[m].reset_index(drop=True)
     X = Xall[m]
     docs = [t for t, keep in zip(texts_all, m) if keep]
@@ -596,7 +596,7 @@ def _describe(rows, docs, X, labels, C, opts: ThemeOptions, *, outcomes=None, ta
         parents = _parents(C, sizes, opts.max_parents)
     else:
         keywords = [fixed[t]["keywords"] for t in range(k)]
-        parents = np.array([int(str(fixed[t]["parent_id"])[1:]) for t in range(k)])
+        parents = np.array([int(str(fixed[t]["parent_id"])[2:]) for t in range(k)])
     stmts = None
     if outcomes is not None and len(outcomes) and kind == "job":
         stmts = outcomes.drop_duplicates("unit_id").set_index("unit_id")
