@@ -21,6 +21,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/jtbd split corpora/demo/feedback.csv --out runs/demo-split
 	$(BIN)/jtbd extract corpora/demo/feedback.csv --out runs/demo
+	$(BIN)/jtbd themes runs/demo --out runs/demo-themes
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -31,6 +32,7 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py
 	$(BIN)/python benchmarks/bench_extract.py
+	$(BIN)/python benchmarks/bench_themes.py
 
 clean:
 	rm -rf runs .pytest_cache

@@ -41,6 +41,10 @@ _LAZY = {
     "OutcomeModel": "jtbd.outcomes",
     "evaluate_outcomes": "jtbd.outcomes",
     "load_taxonomy": "jtbd.enablers",
+    "fit_themes": "jtbd.themes",
+    "assign_themes": "jtbd.themes",
+    "ThemeModel": "jtbd.themes",
+    "evaluate_themes": "jtbd.themes",
 }
 
 __all__ = ["__version__", *_LAZY]
@@ -55,6 +59,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .extract import OutcomeExtractor, extract
     from .outcomes import OutcomeModel, evaluate_outcomes
     from .segment import segment_records, segment_text
+    from .themes import ThemeModel, assign_themes, evaluate_themes, fit_themes
     from .solicitation import SolicitationModel, SolicitationSplitter, evaluate_solicitation, split_solicitation
 
 
