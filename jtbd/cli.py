@@ -423,6 +423,43 @@ def themes(ctx: click.Context, path: str, kind: str, theme_model: str | None, ke
             click.echo(f"  [{r['theme_id']:>4}] {int(r['n_records']):>6,} records  {r['label']}")
 
 
+@cli.command()
+@click.argument("path", type=click.Path(exists=True))
+@load_options
+@click.option("--model", "theme_model", default=None, type=click.Path(exists=True, file_okay=False),
+              help="theme_model folder of an earlier run: assign to its themes instead of fitting new ones.")
+@click.option("--min-n", default=30, show_default=True, type=int, help="Figures from fewer records are flagged small_sample.")
+@click.option("--period", type=click.Choice(["M", "W"]), default="M", show_default=True, help="Trends by month or week.")
+@click.option("--seed", default=None, type=int, help="Seed for themes and bootstraps (default: run.seed, 42).")
+@click.option("-o", "--out", default=None, type=click.Path(file_okay=False), help="Run folder (default: a new one under runs/).")
+@click.option("--csv", "as_csv", is_flag=True, default=None, help="Write tables as CSV instead of Parquet.")
+@click.pass_context
+def analyze(ctx: click.Context, path: str, theme_model: str | None, min_n: int, period: str, seed: int | None, out: str | None,
+            as_csv: bool | None, **kwargs: Any) -> None:
+    """The whole pipeline: load, split, extract, themes and metrics, into one run folder."""
+    from .analyze import analyze as run_analysis
+
+    cfg, cfg_path = _config(ctx, load=_load_overrides(kwargs), run={"out": out, "csv": as_csv})
+    result = run_analysis(path, config=cfg, seed=seed, min_n=min_n, theme_model=theme_model, progress=_progress(ctx), period=period)
+    result.provenance["config_file"] = cfg_path
+    run = result.save(cfg.run.out, csv=cfg.run.csv, config=cfg.to_dict())
+    h = result.metrics["headline"].iloc[0].to_dict()
+    click.echo(f"{h['records']:,} records ({h['solicited']:,} solicited, {h['unsolicited']:,} unsolicited) -> {h['units']:,} units -> {run.path}")
+    if "score" in h:
+        click.echo(f"  {h['measure']} {h['score']:.1f} (95% CI {h['score_ci_low']:.1f} to {h['score_ci_high']:.1f}, n {int(h['score_n']):,})")
+    c = result.metrics["centricity"].set_index("group")
+    for g in ("solicited", "unsolicited", "gap (unsolicited - solicited)"):
+        if g in c.index:
+            r = c.loc[g]
+            click.echo(f"  outcome share, {g:<30} {100 * r['outcome_share']:5.1f}%  (95% CI {100 * r['ci_low']:.1f} to {100 * r['ci_high']:.1f})")
+    jobs = result.themes[result.themes["kind"] == "job"].sort_values("n_records", ascending=False).head(5)
+    click.echo(f"  {h['job_themes']} job themes, {h['enabler_themes']} enabler themes; top jobs:")
+    for _, t in jobs.iterrows():
+        click.echo(f"    [{t['theme_id']:>4}] {int(t['n_records']):>5,} records  {t['label']}")
+    for name, why in result.not_made.items():
+        click.echo(f"  not made: {name} ({why})")
+
+
 @cli.group()
 def train() -> None:
     """Retrain a model on your own labelled records."""

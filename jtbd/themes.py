@@ -161,6 +161,16 @@ def select_units(units, kind: str, *, min_probability: float = 0.3):
     return units[mask.to_numpy()]
 
 
+_PRONOUNS = {"me", "it", "us", "them", "him", "her", "this", "that", "you", "one", "there", "here", "up", "out", "in", "on",
+             "off", "back", "down", "my", "the", "a", "an", "to", "all", "so", "done", "through", "over"}
+
+
+def _has_object(statement: str) -> bool:
+    """A job statement worth naming a theme after: a verb plus something more than a pronoun or particle."""
+    words = str(statement).lower().split()
+    return len(words) >= 2 and any(w not in _PRONOUNS for w in words[1:])
+
+
 def _unit_key(text: str, record_id: Any, start: Any) -> str:
     return hashlib.blake2b(f"{text}\x1f{record_id}\x1f{start}".encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
@@ -640,7 +650,7 @@ def _describe(rows, docs, X, labels, C, opts: ThemeOptions, *, outcomes=None, ta
                 # the most frequent job statement with an object; ties go to the unit closest to the centroid
                 rank = {u: j for j, u in enumerate(rows.iloc[order]["unit_id"])}
                 js = st["job_statement"].dropna().astype(str)
-                js = js[js.str.split().str.len() >= 2]
+                js = js[js.map(_has_object)]
                 if len(js):
                     counts = js.value_counts()
                     label = min(counts.index, key=lambda s: (-counts[s], min(rank.get(u, 1 << 30) for u in js[js == s].index)))

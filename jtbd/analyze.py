@@ -1,0 +1,254 @@
+"""The whole pipeline: dump -> records -> solicitation -> units -> themes -> metrics.
+
+:func:`analyze` is the library face of ``jtbd analyze``. It returns an
+:class:`AnalysisResult` holding the tidy tables (records, units, outcomes, themes,
+theme assignments and one table per metric) and the provenance of the run; every
+metric row can be traced to record ids through ``theme_assignments`` and ``units``.
+Tables the data does not allow (no score column, no dates, no customer values, no
+questions) are listed in ``not_made`` with the reason.
+
+Example:
+    >>> import jtbd
+    >>> result = jtbd.analyze("corpora/demo/feedback.csv")  # doctest: +SKIP
+    >>> result.metrics["centricity"]  # doctest: +SKIP
+    >>> result.save("runs/demo")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["analyze", "AnalysisResult", "question_audit", "METRIC_TABLES"]
+
+METRIC_TABLES = ("headline", "scores_by_group", "theme_impact", "centricity", "opportunity", "value_priority", "value_tiers",
+                 "up_and_comers", "question_audit", "theme_trends", "theme_channels")
+
+
+@dataclass
+class AnalysisResult:
+    """Tables of a whole run and where they came from."""
+
+    records: Any
+    units: Any
+    outcomes: Any
+    themes: Any
+    assignments: Any
+    metrics: dict = field(default_factory=dict)
+    not_made: dict = field(default_factory=dict)
+    provenance: dict = field(default_factory=dict)
+    theme_models: dict = field(default_factory=dict)
+    skipped: Any = None
+
+    def tables(self) -> dict:
+        """Every table by its run-folder name."""
+        out = {"records": self.records, "units": self.units, "outcomes": self.outcomes, "themes": self.themes,
+               "theme_assignments": self.assignments}
+        if self.skipped is not None:
+            out["skipped"] = self.skipped
+        out.update({f"metrics_{k}": v for k, v in self.metrics.items()})
+        return out
+
+    def save(self, out: str | Path | None = None, *, csv: bool = False, config: dict | None = None):
+        """Write the run folder (tables, theme models, run.json); returns its :class:`~jtbd.runs.RunFolder`."""
+        from .runs import RunFolder
+
+        run = RunFolder.create(out, command="analyze", config=config or self.provenance.get("config", {}), csv=csv)
+        for name, df in self.tables().items():
+            run.write_table(name, df)
+        for kind, model in self.theme_models.items():
+            model.save(run.path / "theme_model" / kind)
+        prov = {k: v for k, v in self.provenance.items() if k != "config"}
+        run.finish(**prov, not_made=self.not_made)
+        return run
+
+
+def _stage(name: str, progress: bool) -> None:
+    if progress:
+        print(f"[jtbd] {name} ...", file=sys.stderr, flush=True)
+
+
+def question_audit(records, units, rthemes, themes, focus: dict, *, min_n: int = 30):
+    """One row per survey question: its focus, the outcome share of its answers, and a rewording for enabler-focused ones.
+
+    Args:
+        focus: ``{question: (label, p_outcome, p_enabler)}`` from the outcome model.
+    """
+    import pandas as pd
+
+    rows = []
+    jobs = themes[themes["kind"] == "job"].set_index("theme_id") if len(themes) else pd.DataFrame()
+    for q, sub in records[records["question"].notna()].groupby("question", sort=True):
+        ids = set(sub["record_id"])
+        u = units[units["record_id"].isin(ids) & units["label"].isin(["outcome", "enabler", "both"])]
+        share = float(u["label"].map({"outcome": 1.0, "both": 0.5, "enabler": 0.0}).mean()) if len(u) else float("nan")
+        label, p_o, p_e = focus.get(q, ("open", float("nan"), float("nan")))
+        suggestion = None
+        if label != "outcome-focused" and len(jobs):
+            touched = rthemes[rthemes["record_id"].isin(ids) & (rthemes["kind"] == "job")]["theme_id"].value_counts()
+            if len(touched):
+                t = jobs.loc[touched.index[0]]
+                if t["label_source"] == "job_statement":
+                    suggestion = f"When you were trying to {t['label']}, what made it slow, hard or uncertain?"
+                else:
+                    suggestion = f"What were you trying to get done ({t['label']}), and what got in the way?"
+        rows.append({"question": q, "focus": label, "p_outcome": p_o, "p_enabler": p_e, "n": len(ids), "answer_units": len(u),
+                     "answer_outcome_share": share, "suggested_rewording": suggestion,
+                     "rewording_is_suggestion": suggestion is not None})
+    df = pd.DataFrame(rows, columns=["question", "focus", "p_outcome", "p_enabler", "n", "answer_units", "answer_outcome_share",
+                                     "suggested_rewording", "rewording_is_suggestion"])
+    df["small_sample"] = df["n"] < min_n
+    return df
+
+
+def _question_focus(questions: list[str], model) -> dict:
+    if not questions:
+        return {}
+    proba = model.predict_proba(questions)
+    classes = list(model.classes_)
+    out = {}
+    for q, p in zip(questions, proba):
+        po = p[classes.index("outcome")] + 0.5 * p[classes.index("both")]
+        pe = p[classes.index("enabler")] + 0.5 * p[classes.index("both")]
+        label = "outcome-focused" if po > pe and po >= 0.3 else "enabler-focused" if pe > po and pe >= 0.3 else "open"
+        out[q] = (label, round(float(po), 4), round(float(pe), 4))
+    return out
+
+
+def analyze(data, *, config=None, seed: int | None = None, min_n: int = 30, theme_model: str | Path | None = None,
+            progress: bool = False, period: str = "M", **load_options: Any) -> AnalysisResult:
+    """Run load, solicitation split, extraction, themes and metrics on a dump.
+
+    Args:
+        data: A path (file, folder or glob) or a pandas DataFrame.
+        config: A :class:`jtbd.config.Config` (its load, solicitation and run sections are used).
+        seed: Seed of theme fitting and bootstraps (default: ``config.run.seed``, 42).
+        min_n: Figures from fewer records carry ``small_sample=True``.
+        theme_model: A ``theme_model`` folder of an earlier run: assign to its themes instead of fitting.
+        progress: Progress bars and stage lines on stderr.
+        period: ``"M"`` (months) or ``"W"`` (weeks) for trends.
+        **load_options: Fields of :class:`jtbd.config.LoadConfig` (``text_col=``, ``score_col=``, ...).
+    """
+    import pandas as pd
+
+    from . import metrics as M
+    from .config import Config
+    from .embed import get_embedder
+    from .extract import OutcomeExtractor
+    from .io import load_feedback
+    from .solicitation import SolicitationSplitter
+    from .themes import ThemeModel, assign_themes, fit_themes
+
+    cfg = config or Config()
+    if load_options:
+        cfg = cfg.override({"load": load_options})
+    seed = cfg.run.seed if seed is None else seed
+    timings: dict[str, float] = {}
+
+    def timed(name, fn):
+        _stage(name, progress)
+        t = time.perf_counter()
+        out = fn()
+        timings[name] = round(time.perf_counter() - t, 3)
+        return out
+
+    loaded = timed("load", lambda: load_feedback(data, config=cfg.load, progress=progress))
+    info = loaded.summary()
+    splitter = SolicitationSplitter(model=cfg.solicitation.model, text_only=cfg.solicitation.text_only,
+                                    score_scale=info.get("score_scale"), layout=info.get("layout"))
+    records = timed("solicitation", lambda: splitter.transform(loaded.records, progress=progress))
+    ex = OutcomeExtractor()
+    extracted = timed("extract", lambda: ex.transform(records, progress=progress))
+    units, outcomes = extracted.units, extracted.outcomes
+    theme_results = {}
+    for kind in ("job", "enabler"):
+        def run_kind(kind=kind):
+            if theme_model:
+                folder = Path(theme_model) / kind
+                return assign_themes(units, ThemeModel.load(folder), outcomes=outcomes)
+            return fit_themes(units, outcomes=outcomes, kind=kind, seed=seed)
+        theme_results[kind] = timed(f"themes_{kind}", run_kind)
+    themes = pd.concat([r.themes for r in theme_results.values() if len(r.themes)], ignore_index=True) \
+        if any(len(r.themes) for r in theme_results.values()) else theme_results["job"].themes
+    assignments = pd.concat([r.assignments for r in theme_results.values() if len(r.assignments)], ignore_index=True) \
+        if any(len(r.assignments) for r in theme_results.values()) else theme_results["job"].assignments
+
+    _stage("metrics", progress)
+    t0 = time.perf_counter()
+    metrics: dict[str, Any] = {}
+    not_made: dict[str, str] = {}
+    rthemes = M.record_themes(assignments)
+    scale = info.get("score_scale")
+    has_score = "score" in records.columns and records["score"].notna().any()
+    head = {"records": len(records), "units": len(units),
+            "solicited": int((records["solicitation"] == "solicited").sum()),
+            "unsolicited": int((records["solicitation"] == "unsolicited").sum()),
+            "job_themes": int((themes["kind"] == "job").sum()) if len(themes) else 0,
+            "enabler_themes": int((themes["kind"] == "enabler").sum()) if len(themes) else 0}
+    if has_score:
+        s = M.score_summary(records["score"], scale)
+        head.update({"measure": s["measure"], "score": s["value"], "score_ci_low": s["ci_low"], "score_ci_high": s["ci_high"],
+                     "score_n": s["n"], "score_method": s["method"], "scale": str(scale)})
+    metrics["headline"] = pd.DataFrame([head])
+    if has_score:
+        parts = [M.group_scores(records, "solicitation", scale, min_n=min_n)]
+        if "channel" in records.columns and records["channel"].notna().any():
+            parts.append(M.group_scores(records, "channel", scale, min_n=min_n))
+        if "date" in records.columns and records["date"].notna().any():
+            r = records.assign(period=pd.to_datetime(records["date"], errors="coerce", utc=True).dt.tz_localize(None).dt.to_period(period).astype(str))
+            parts.append(M.group_scores(r[r["period"] != "NaT"], "period", scale, min_n=min_n))
+        metrics["scores_by_group"] = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
+        metrics["theme_impact"] = M.theme_impact(records, rthemes, themes, scale, min_n=min_n)
+    else:
+        not_made["scores_by_group"] = not_made["theme_impact"] = "no score column (NPS 0-10, CSAT or FFT) was found or named (--score-col)"
+    metrics["centricity"] = M.centricity(units.merge(records[["record_id", "solicitation"]], on="record_id", how="left",
+                                                     suffixes=("_unit", "")) if "solicitation" not in units.columns else units,
+                                         seed=seed, min_n=min_n)
+    if len(themes) and (themes["kind"] == "job").any():
+        metrics["opportunity"] = M.opportunity_table(themes, min_n=min_n)
+    else:
+        not_made["opportunity"] = "no job themes (no outcome units)"
+    has_value = {"customer_id", "customer_value"} <= set(records.columns) and records["customer_value"].notna().any()
+    if has_value and len(rthemes):
+        metrics["value_priority"], metrics["value_tiers"], metrics["up_and_comers"] = M.value_tables(records, rthemes, themes, min_n=min_n)
+    else:
+        for k in ("value_priority", "value_tiers", "up_and_comers"):
+            not_made[k] = "no customer id and customer value columns (--customer-col, --value-col)"
+    if "question" in records.columns and records["question"].notna().any():
+        qs = sorted(records["question"].dropna().astype(str).unique().tolist())
+        focus = _question_focus(qs, ex.model)
+        metrics["question_audit"] = question_audit(records, units, rthemes, themes, focus, min_n=min_n)
+    else:
+        not_made["question_audit"] = "no question column or wide survey export"
+    if "date" in records.columns and records["date"].notna().any() and len(rthemes):
+        metrics["theme_trends"] = M.theme_trends(records, rthemes, themes, freq=period, min_n=min_n)
+    else:
+        not_made["theme_trends"] = "no dates"
+    if "channel" in records.columns and records["channel"].notna().any() and len(rthemes):
+        m = rthemes.merge(records[["record_id", "channel"]], on="record_id")
+        per = records.groupby("channel").size()
+        tc = m.groupby(["theme_id", "kind", "channel"]).record_id.nunique().rename("records").reset_index()
+        tc["n"] = tc["channel"].map(per)
+        tc["share"] = tc["records"] / tc["n"]
+        tc["label"] = tc["theme_id"].map(themes.set_index("theme_id")["label"])
+        tc["small_sample"] = tc["n"] < min_n
+        metrics["theme_channels"] = tc
+    else:
+        not_made["theme_channels"] = "no channel column"
+    timings["metrics"] = round(time.perf_counter() - t0, 3)
+    provenance = {
+        "inputs": info.get("inputs", []), "config": cfg.to_dict(), "seeds": {"seed": seed},
+        "counts": {"records": len(records), "skipped": int(len(loaded.skipped)), "units": len(units), "outcome_units": len(outcomes),
+                   "themes": {k: r.info.get("n_themes", 0) for k, r in theme_results.items()}},
+        "models": {"solicitation": splitter.describe(), "extraction": extracted.info,
+                   "themes": {k: {kk: v for kk, v in r.info.items() if kk != "embedding"} for k, r in theme_results.items()},
+                   "embedding": get_embedder().describe()},
+        "load": {k: v for k, v in info.items() if k != "inputs"}, "timings": timings,
+        "metrics": {"min_n": min_n, "period": period},
+    }
+    return AnalysisResult(records=records, units=units, outcomes=outcomes, themes=themes, assignments=assignments, metrics=metrics,
+                          not_made=not_made, provenance=provenance, skipped=loaded.skipped,
+                          theme_models={k: r.model for k, r in theme_results.items() if r.model.n_themes})
