@@ -19,9 +19,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/jtbd split corpora/demo/feedback.csv --out runs/demo-split
-	$(BIN)/jtbd extract corpora/demo/feedback.csv --out runs/demo
-	$(BIN)/jtbd themes runs/demo --out runs/demo-themes
+	$(BIN)/jtbd analyze corpora/demo/feedback.csv --out runs/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

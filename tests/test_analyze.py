@@ -1,0 +1,58 @@
+"""`jtbd analyze`: the whole pipeline on the demo corpus, into one run folder."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from conftest import DEMO
+
+
+@pytest.mark.slow
+def test_analyze_demo_writes_every_table_the_data_allows(invoke, tmp_path):
+    r = invoke("analyze", DEMO, "--out", tmp_path / "run")
+    assert r.exit_code == 0, r.output
+    assert "NPS" in r.output and "outcome share, solicited" in r.output
+    run = tmp_path / "run"
+    manifest = json.loads((run / "run.json").read_text())
+    assert manifest["not_made"] == {}  # the demo has scores, dates, channels, customer values and questions
+    for name in ("records", "units", "outcomes", "themes", "theme_assignments", "metrics_headline", "metrics_scores_by_group",
+                 "metrics_theme_impact", "metrics_centricity", "metrics_opportunity", "metrics_value_priority",
+                 "metrics_value_tiers", "metrics_up_and_comers", "metrics_question_audit", "metrics_theme_trends",
+                 "metrics_theme_channels"):
+        assert (run / f"{name}.parquet").exists(), name
+    assert set(manifest["timings"]) >= {"load", "solicitation", "extract", "themes_job", "themes_enabler", "metrics"}
+    # every theme traces back to record ids and spans of the customers' words
+    themes = pd.read_parquet(run / "themes.parquet")
+    assign = pd.read_parquet(run / "theme_assignments.parquet")
+    records = pd.read_parquet(run / "records.parquet").set_index("record_id")
+    a = assign.iloc[0]
+    assert records.loc[a["record_id"], "text"][a["start"]:a["end"]] == a["text"]
+    assert set(assign["theme_id"]) - {"outlier"} <= set(themes["theme_id"])
+    assert themes.groupby("kind")["parent_id"].nunique().max() <= 8
+    head = pd.read_parquet(run / "metrics_headline.parquet").iloc[0]
+    assert head["measure"] == "NPS" and head["score_ci_low"] <= head["score"] <= head["score_ci_high"]
+    c = pd.read_parquet(run / "metrics_centricity.parquet").set_index("group")
+    assert {"solicited", "unsolicited", "gap (unsolicited - solicited)"} <= set(c.index)
+    audit = pd.read_parquet(run / "metrics_question_audit.parquet")
+    assert set(audit["focus"]) <= {"enabler-focused", "outcome-focused", "open"}
+    enabler_q = audit[audit["focus"] == "enabler-focused"]
+    assert enabler_q["suggested_rewording"].notna().all() and enabler_q["rewording_is_suggestion"].all()
+    trends = pd.read_parquet(run / "metrics_theme_trends.parquet")
+    assert trends["small_sample"].any()  # monthly theme counts of a 600-record corpus are small, and say so
+    assert (run / "theme_model" / "job" / "themes.safetensors").exists()
+
+
+@pytest.mark.slow
+def test_analyze_library_returns_the_tables_and_lists_what_it_could_not_make():
+    import jtbd
+
+    df = pd.DataFrame({"text": ["The app crashed twice, so I missed my rent payment.", "Staff were lovely and the room was clean.",
+                                "I waited two hours on the phone to change one flight.", "Great value for money."] * 5})
+    res = jtbd.analyze(df, text_col="text")
+    assert {"records", "units", "outcomes", "themes", "theme_assignments", "metrics_centricity"} <= set(res.tables())
+    assert "scores_by_group" in res.not_made and "score" in res.not_made["scores_by_group"]
+    assert "value_priority" in res.not_made and "question_audit" in res.not_made
+    assert res.provenance["seeds"] == {"seed": 42}
