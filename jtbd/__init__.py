@@ -42,8 +42,8 @@ _LAZY = {
     "evaluate_outcomes": "jtbd.outcomes",
     "load_taxonomy": "jtbd.enablers",
     "fit_themes": "jtbd.themes",
-    "analyze": "jtbd.analyze",
-    "AnalysisResult": "jtbd.analyze",
+    "analyze": "jtbd.pipeline",
+    "AnalysisResult": "jtbd.pipeline",
     "assign_themes": "jtbd.themes",
     "ThemeModel": "jtbd.themes",
     "evaluate_themes": "jtbd.themes",
@@ -61,7 +61,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .extract import OutcomeExtractor, extract
     from .outcomes import OutcomeModel, evaluate_outcomes
     from .segment import segment_records, segment_text
-    from .analyze import AnalysisResult, analyze
+    from .pipeline import AnalysisResult, analyze
     from .themes import ThemeModel, assign_themes, evaluate_themes, fit_themes
     from .solicitation import SolicitationModel, SolicitationSplitter, evaluate_solicitation, split_solicitation
 

@@ -437,7 +437,7 @@ def themes(ctx: click.Context, path: str, kind: str, theme_model: str | None, ke
 def analyze(ctx: click.Context, path: str, theme_model: str | None, min_n: int, period: str, seed: int | None, out: str | None,
             as_csv: bool | None, **kwargs: Any) -> None:
     """The whole pipeline: load, split, extract, themes and metrics, into one run folder."""
-    from .analyze import analyze as run_analysis
+    from .pipeline import analyze as run_analysis
 
     cfg, cfg_path = _config(ctx, load=_load_overrides(kwargs), run={"out": out, "csv": as_csv})
     result = run_analysis(path, config=cfg, seed=seed, min_n=min_n, theme_model=theme_model, progress=_progress(ctx), period=period)

@@ -1,4 +1,4 @@
-"""The whole pipeline: dump -> records -> solicitation -> units -> themes -> metrics.
+"""The whole pipeline (`jtbd.analyze`): dump -> records -> solicitation -> units -> themes -> metrics.
 
 :func:`analyze` is the library face of ``jtbd analyze``. It returns an
 :class:`AnalysisResult` holding the tidy tables (records, units, outcomes, themes,
