@@ -204,7 +204,7 @@ def _auto_method(n: int, opts: ThemeOptions) -> str:
     return "agglomerative" if n < opts.small_data else "kmeans"
 
 
-def _cluster(X, docs: list[str], opts: ThemeOptions, method: str):
+def _cluster(X, opts: ThemeOptions, method: str):
     """Labels (-1 = outlier) and a short description of what ran."""
     import numpy as np
 
@@ -234,7 +234,7 @@ def _cluster(X, docs: list[str], opts: ThemeOptions, method: str):
 
     mcs = opts.min_theme_size or int(np.clip(round(n ** 0.5 / 3), 5, 100))
     labels = HDBSCAN(min_cluster_size=mcs, metric="euclidean", cluster_selection_method="eom").fit_predict(U)
-    if labels.max() < 0:  # everything noise: fall back to one theme per HDBSCAN's verdict is useless
+    if labels.max() < 0:  # HDBSCAN called everything noise: agglomerative clustering instead
         from sklearn.cluster import AgglomerativeClustering
 
         labels = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
@@ -410,11 +410,14 @@ def _prepare(units, opts: ThemeOptions, embedder):
     return rows, X, docs
 
 
-def _fit_cache_key(rows, opts: ThemeOptions, embedder) -> str:
+def _fit_cache_key(rows, X, opts: ThemeOptions, embedder) -> str:
+    """Key of a cached fit: the options, the model, the units and their theming vectors
+    (which carry each unit's neighbours, so an edited neighbour invalidates the fit)."""
     h = hashlib.sha256()
     h.update(json.dumps({"opts": asdict(opts), "emb": embedder.model_id, "v": FIT_VERSION}, sort_keys=True).encode())
     for k in rows["_key"]:
         h.update(k.encode())
+    h.update(X.tobytes())
     return h.hexdigest()[:24]
 
 
@@ -454,7 +457,7 @@ def fit_themes(units, *, outcomes=None, kind: str = "job", taxonomy=None, embedd
                            embedding={"model_id": embedder.model_id}, fit_info={"method": "none", "units": 0})
         return ThemeResult(_empty_themes(), _empty_assignments(), model, {**info, "method": "none"})
 
-    key = _fit_cache_key(rows, opts, embedder)
+    key = _fit_cache_key(rows, X, opts, embedder)
     cdir = cache_dir() / "themes" / key
     labels = None
     if cache and (cdir / "labels.safetensors").exists():
@@ -469,7 +472,7 @@ def fit_themes(units, *, outcomes=None, kind: str = "job", taxonomy=None, embedd
         fit_n = min(n, opts.max_fit_units)
         method = _auto_method(fit_n, opts)
         # rows are in hash order, so the first fit_n are a sample independent of the input order
-        fit_labels, fit_info = _cluster(X[:fit_n], docs[:fit_n], opts, method)
+        fit_labels, fit_info = _cluster(X[:fit_n], opts, method)
         fit_labels = np.asarray(fit_labels, dtype=int)
         fit_info.update({"units_fitted": fit_n, "outliers_before": int((fit_labels < 0).sum())})
         k0 = int(fit_labels.max()) + 1
