@@ -433,9 +433,10 @@ def themes(ctx: click.Context, path: str, kind: str, theme_model: str | None, ke
 @click.option("--seed", default=None, type=int, help="Seed for themes and bootstraps (default: run.seed, 42).")
 @click.option("-o", "--out", default=None, type=click.Path(file_okay=False), help="Run folder (default: a new one under runs/).")
 @click.option("--csv", "as_csv", is_flag=True, default=None, help="Write tables as CSV instead of Parquet.")
+@click.option("--no-report", is_flag=True, help="Do not write report.html (rebuild it later with `jtbd report RUN_DIR`).")
 @click.pass_context
 def analyze(ctx: click.Context, path: str, theme_model: str | None, min_n: int, period: str, seed: int | None, out: str | None,
-            as_csv: bool | None, **kwargs: Any) -> None:
+            as_csv: bool | None, no_report: bool, **kwargs: Any) -> None:
     """The whole pipeline: load, split, extract, themes and metrics, into one run folder."""
     from .pipeline import analyze as run_analysis
 
@@ -458,6 +459,33 @@ def analyze(ctx: click.Context, path: str, theme_model: str | None, min_n: int, 
         click.echo(f"    [{t['theme_id']:>4}] {int(t['n_records']):>5,} records  {t['label']}")
     for name, why in result.not_made.items():
         click.echo(f"  not made: {name} ({why})")
+    if not no_report:
+        from .report import build_report
+
+        click.echo(f"  report: {build_report(run.path)}")
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("-o", "--out", default=None, type=click.Path(dir_okay=False), help="HTML file (default: RUN_DIR/report.html).")
+@click.option("--xlsx", is_flag=True, help="Also write every table to RUN_DIR/tables.xlsx (formula-like cells neutralised).")
+@click.option("--screenshot", is_flag=True, help="Also save RUN_DIR/report.png from headless Chromium (needs selenium, chromium, chromium-driver).")
+def report(run_dir: str, out: str | None, xlsx: bool, screenshot: bool) -> None:
+    """Rebuild the HTML report of a `jtbd analyze` run folder (no model is run)."""
+    from .report import build_report, export_tables
+    from pathlib import Path
+
+    from .report import screenshot as take
+
+    path = build_report(run_dir, out=out)
+    click.echo(f"report: {path}")
+    if xlsx:
+        click.echo(f"tables: {export_tables(run_dir)}")
+    if screenshot:
+        png = Path(run_dir) / "report.png"
+        seen = take(path, png)
+        errors = [c for c in seen["console"] if c["level"] == "SEVERE"]
+        click.echo(f"screenshot: {png} ({seen['height']} px tall; {len(errors)} console errors; {len(seen['requests'])} requests)")
 
 
 @cli.group()
