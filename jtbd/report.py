@@ -135,11 +135,9 @@ def report_context(run_dir: str | Path) -> dict:
                   ("solicited", _num(head.get("solicited"), 0), _pct(head["solicited"] / head["records"]) + " of records" if head.get("records") else ""),
                   ("unsolicited", _num(head.get("unsolicited"), 0), _pct(head["unsolicited"] / head["records"]) + " of records" if head.get("records") else "")]
     if head.get("measure") and head.get("score") is not None and not pd.isna(head.get("score")):
-        is_nps = head["measure"] == "NPS"
-        val = _num(head["score"], 1) if is_nps else _pct(head["score"])
-        lo = _num(head["score_ci_low"], 1) if is_nps else _pct(head["score_ci_low"])
-        hi = _num(head["score_ci_high"], 1) if is_nps else _pct(head["score_ci_high"])
-        head_cards.append((head["measure"], val, f"95% CI {lo} to {hi}; n {_num(head.get('score_n'), 0)}"))
+        unit = "%" if str(head["measure"]).endswith("%") else ""
+        head_cards.append((str(head["measure"]).rstrip(" %"), _num(head["score"], 1) + unit,
+                           f"95% CI {_num(head['score_ci_low'], 1)} to {_num(head['score_ci_high'], 1)}{unit}; n {_num(head.get('score_n'), 0)}"))
     head_cards.append(("themes", f"{_num(head.get('job_themes'), 0)} + {_num(head.get('enabler_themes'), 0)}", "job themes + enabler themes"))
     ctx["cards"] = [{"name": a, "value": b, "sub": c} for a, b, c in head_cards]
     ctx["period"] = (f"{dates.min():%d %b %Y} to {dates.max():%d %b %Y}" if dates is not None and dates.notna().any() else None)
@@ -189,11 +187,11 @@ def report_context(run_dir: str | Path) -> dict:
     if impact is not None and len(impact):
         imp = impact.sort_values("impact", key=lambda s: s.abs(), ascending=False)
         measure = str(imp["measure"].iloc[0])
-        pct = measure != "NPS"
+        pct = measure.endswith("%")  # top-2-box is stored in percent already
         ctx["impact"] = {"rows": _records(imp), "measure": measure, "percent": pct,
                          "svg": charts.interval_chart(imp.assign(name=imp["theme_id"] + " " + imp["label"].astype(str)),
                                                       value="score_with", low="ci_low", high="ci_high", label="name",
-                                                      reference=head.get("score"), percent=pct,
+                                                      reference=head.get("score"),
                                                       xlabel=f"{measure} of the theme's records (95% CI); dashed: overall")}
     if by_group is not None and len(by_group):
         ctx["by_group"] = {g: _records(d) for g, d in by_group.groupby("group_by", sort=False)}
