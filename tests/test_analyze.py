@@ -45,6 +45,19 @@ def test_analyze_demo_writes_every_table_the_data_allows(invoke, tmp_path):
     trends = pd.read_parquet(run / "metrics_theme_trends.parquet")
     assert trends["small_sample"].dtype == bool and trends["emerging"].any()
     assert (run / "theme_model" / "job" / "themes.safetensors").exists()
+    # the report: written by analyze, holds the result's key figures, renders in a browser
+    from html import unescape
+
+    page = unescape((run / "report.html").read_text())
+    top_job = themes[themes["kind"] == "job"].sort_values("n_records", ascending=False).iloc[0]["label"]
+    figures = [f"{head['score']:.1f}", f"{100 * c.loc['solicited', 'outcome_share']:.1f}%",
+               f"{100 * c.loc['unsolicited', 'outcome_share']:.1f}%", top_job]
+    for f in figures:
+        assert f in page, f
+    from test_report import browser_or_skip, check_in_browser
+
+    browser_or_skip()
+    check_in_browser(run / "report.html", run / "report.png", figures)
 
 
 @pytest.mark.slow
