@@ -52,8 +52,11 @@ class AnalysisResult:
         out.update({f"metrics_{k}": v for k, v in self.metrics.items()})
         return out
 
-    def save(self, out: str | Path | None = None, *, csv: bool = False, config: dict | None = None):
-        """Write the run folder (tables, theme models, run.json); returns its :class:`~jtbd.runs.RunFolder`."""
+    def save(self, out: str | Path | None = None, *, csv: bool = False, config: dict | None = None, report: bool = True):
+        """Write the run folder (tables, theme models, run.json and, unless ``report=False``, report.html).
+
+        Returns its :class:`~jtbd.runs.RunFolder`.
+        """
         from .runs import RunFolder
 
         run = RunFolder.create(out, command="analyze", config=config or self.provenance.get("config", {}), csv=csv)
@@ -63,6 +66,10 @@ class AnalysisResult:
             model.save(run.path / "theme_model" / kind)
         prov = {k: v for k, v in self.provenance.items() if k != "config"}
         run.finish(**prov, not_made=self.not_made)
+        if report:
+            from .report import build_report
+
+            build_report(run.path)
         return run
 
 
@@ -119,7 +126,7 @@ def _question_focus(questions: list[str], model) -> dict:
 
 
 def analyze(data, *, config=None, seed: int | None = None, min_n: int = 30, theme_model: str | Path | None = None,
-            progress: bool = False, period: str = "M", **load_options: Any) -> AnalysisResult:
+            outcome_model=None, progress: bool = False, period: str = "M", **load_options: Any) -> AnalysisResult:
     """Run load, solicitation split, extraction, themes and metrics on a dump.
 
     Args:
@@ -128,6 +135,8 @@ def analyze(data, *, config=None, seed: int | None = None, min_n: int = 30, them
         seed: Seed of theme fitting and bootstraps (default: ``config.run.seed``, 42).
         min_n: Figures from fewer records carry ``small_sample=True``.
         theme_model: A ``theme_model`` folder of an earlier run: assign to its themes instead of fitting.
+        outcome_model: An :class:`~jtbd.outcomes.OutcomeModel` or the folder of one saved by
+            ``jtbd train outcomes`` (default: the shipped model).
         progress: Progress bars and stage lines on stderr.
         period: ``"M"`` (months) or ``"W"`` (weeks) for trends.
         **load_options: Fields of :class:`jtbd.config.LoadConfig` (``text_col=``, ``score_col=``, ...).
@@ -160,7 +169,7 @@ def analyze(data, *, config=None, seed: int | None = None, min_n: int = 30, them
     splitter = SolicitationSplitter(model=cfg.solicitation.model, text_only=cfg.solicitation.text_only,
                                     score_scale=info.get("score_scale"), layout=info.get("layout"))
     records = timed("solicitation", lambda: splitter.transform(loaded.records, progress=progress))
-    ex = OutcomeExtractor()
+    ex = OutcomeExtractor(model=outcome_model)
     extracted = timed("extract", lambda: ex.transform(records, progress=progress))
     units, outcomes = extracted.units, extracted.outcomes
     theme_results = {}
