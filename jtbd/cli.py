@@ -95,8 +95,10 @@ def _config(ctx: click.Context, **sections: dict):
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, help="TOML config file (default: ./jtbd.toml when present).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+@click.option("--embedder", type=click.Choice(["auto", "torch", "onnx", "onnx-int8", "static"]), default=None,
+              help="Embedding backend (config embed.backend; default auto: onnx-int8 on a CPU when onnxruntime is installed, else torch).")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, quiet: bool, debug: bool) -> None:
+def cli(ctx: click.Context, config_path: str | None, quiet: bool, debug: bool, embedder: str | None) -> None:
     """jtbd: turn customer feedback dumps into Jobs-to-be-Done evidence.
 
     Start with `jtbd inspect PATH` to see how a dump is read, then `jtbd load PATH`
@@ -104,6 +106,19 @@ def cli(ctx: click.Context, config_path: str | None, quiet: bool, debug: bool) -
     """
     ctx.ensure_object(dict)
     ctx.obj.update(config_path=config_path, quiet=quiet, debug=debug)
+    import os
+
+    if embedder:
+        os.environ["JTBD_EMBEDDER"] = embedder
+    elif "JTBD_EMBEDDER" not in os.environ:
+        from .config import load_config
+
+        try:
+            backend = load_config(config_path)[0].embed.backend
+        except Exception:  # a broken config file is reported by the command that reads it
+            backend = "auto"
+        if backend != "auto":
+            os.environ["JTBD_EMBEDDER"] = backend
 
 
 @cli.command()

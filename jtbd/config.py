@@ -62,6 +62,13 @@ class SolicitationConfig:
 
 
 @dataclass(frozen=True)
+class EmbedConfig:
+    """``[embed]``: how sentence vectors are made (see :mod:`jtbd.backends`)."""
+
+    backend: str = "auto"  # auto | torch | onnx | onnx-int8 | static
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """Where and how results are written."""
 
@@ -76,6 +83,7 @@ class Config:
 
     load: LoadConfig = field(default_factory=LoadConfig)
     solicitation: SolicitationConfig = field(default_factory=SolicitationConfig)
+    embed: EmbedConfig = field(default_factory=EmbedConfig)
     run: RunConfig = field(default_factory=RunConfig)
 
     def to_dict(self) -> dict[str, Any]:

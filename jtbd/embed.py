@@ -182,14 +182,20 @@ class Embedder:
     device: str = "cpu"
     batch_size: int = 64
     use_cache: bool = True
+    backend: str = "torch"
     stats: EmbeddingStats = field(default_factory=EmbeddingStats)
 
     def __post_init__(self) -> None:
+        from .backends import STATIC_DIMS
+
         self.model_path = Path(self.model_path)
         self.fingerprint = _fingerprint(self.model_path)
-        self.dim = self._read_dim()
-        self.model_id = f"{self.model_name}@{self.fingerprint}"
-        self._cache = _VectorCache(cache_dir() / "embeddings" / f"{self.model_name}-{self.fingerprint}-{self.dim}.sqlite3", self.dim) if self.use_cache else None
+        self.dim = STATIC_DIMS if self.backend == "static" else self._read_dim()
+        # torch keeps the bare id (vectors and models made before backends existed stay valid)
+        suffix = "" if self.backend == "torch" else f"+{self.backend}"
+        self.model_id = f"{self.model_name}@{self.fingerprint}{suffix}"
+        name = f"{self.model_name}-{self.fingerprint}{'-' + self.backend if suffix else ''}-{self.dim}.sqlite3"
+        self._cache = _VectorCache(cache_dir() / "embeddings" / name, self.dim) if self.use_cache else None
 
     def _read_dim(self) -> int:
         import json
@@ -206,10 +212,19 @@ class Embedder:
         """The loaded sentence-transformers model (loaded on first use, once per process)."""
         return _load_model(self.model_path, self.device)
 
+    def _backend(self):
+        from .backends import load_backend
+
+        return load_backend(self.backend, self.model_path, device=self.device, fingerprint=self.fingerprint,
+                            batch_size=self.batch_size)
+
     def describe(self) -> dict:
         """What a manifest records about the embeddings."""
+        from .backends import vector_space
+
         return {"model": self.model_name, "model_id": self.model_id, "path": str(self.model_path), "dim": self.dim,
-                "device": self.device, "backend": "torch", "cache": str(self._cache.path) if self._cache else None}
+                "device": self.device if self.backend == "torch" else "cpu", "backend": self.backend,
+                "vector_space": vector_space(self.backend), "cache": str(self._cache.path) if self._cache else None}
 
     def encode(self, texts: Sequence[str], *, progress: bool = False):
         """Vectors for ``texts`` (float32, L2-normalised, one row per text, input order).
@@ -240,12 +255,7 @@ class Embedder:
             # longest first: batches of similar length pad less
             order = sorted(range(len(todo_keys)), key=lambda i: -len(missing[todo_keys[i]]))
             todo = [missing[todo_keys[i]] for i in order]
-            import torch
-
-            with torch.inference_mode():
-                vecs = self.model.encode(todo, batch_size=self.batch_size, convert_to_numpy=True,
-                                         normalize_embeddings=True, show_progress_bar=progress)
-            vecs = vecs.astype(np.float32, copy=False)
+            vecs = self._backend().encode(todo, progress=progress).astype(np.float32, copy=False)
             new = {todo_keys[i]: vecs[j] for j, i in enumerate(order)}
             self.stats.embedded += len(new)
             self.stats.seconds_embedding += time.perf_counter() - start
@@ -260,7 +270,7 @@ class Embedder:
 
 
 def get_embedder(model: str | Path | None = None, *, device: str | None = None, batch_size: int = 64,
-                 use_cache: bool = True) -> Embedder:
+                 use_cache: bool = True, backend: str | None = None) -> Embedder:
     """The process-wide :class:`Embedder` for a model (the shipped MiniLM by default).
 
     Args:
@@ -268,18 +278,24 @@ def get_embedder(model: str | Path | None = None, *, device: str | None = None, 
         device: ``"cpu"``, ``"cuda"``; default: CUDA when available, else CPU.
         batch_size: Texts per forward pass.
         use_cache: Use the on-disk vector cache.
+        backend: ``torch``, ``onnx``, ``onnx-int8``, ``static`` or ``auto`` (see :mod:`jtbd.backends`);
+            default: ``$JTBD_EMBEDDER``, else ``auto``.
     """
+    from .backends import resolve_backend
+
     path = Path(model) if model else default_model_path()
     if not path.is_dir():
         raise ResourceError("E303", f"embedding model folder '{path}' not found", fix="pass a folder holding a sentence-transformers model, or omit it for the shipped one")
     if device is None:
         device = _default_device()
     name = DEFAULT_MODEL if model is None else path.name
-    key = (str(path), device, batch_size, use_cache, str(cache_dir()))
+    backend = resolve_backend(backend, device=device)
+    key = (str(path), device, batch_size, use_cache, str(cache_dir()), backend)
     with _LOCK:
         emb = _EMBEDDERS.get(key)
         if emb is None:
-            emb = Embedder(model_path=path, model_name=name, device=device, batch_size=batch_size, use_cache=use_cache)
+            emb = Embedder(model_path=path, model_name=name, device=device, batch_size=batch_size, use_cache=use_cache,
+                           backend=backend)
             _EMBEDDERS[key] = emb
     return emb
 

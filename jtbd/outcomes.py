@@ -27,6 +27,7 @@ import json
 from pathlib import Path
 from typing import Sequence
 
+from .backends import compatible
 from .errors import DataError, NotFittedError, ResourceError, UsageError
 
 __all__ = ["LABELS", "OutcomeModel", "default_model_dir", "evaluate_outcomes", "outcome_scores"]
@@ -81,9 +82,9 @@ class OutcomeModel:
         from .style import style_features
 
         emb = get_embedder()
-        if not fit and getattr(self, "embedder_id_", None) and emb.model_id.split("@")[0] != self.embedder_id_.split("@")[0]:
+        if not fit and getattr(self, "embedder_id_", None) and not compatible(self.embedder_id_, emb.model_id):
             raise ResourceError("E305", f"the outcome model was trained on {self.embedder_id_} vectors, not {emb.model_id}",
-                                fix="retrain it with `jtbd train outcomes` using this embedding model")
+                                fix="use a compatible --embedder (torch, onnx, onnx-int8 share one vector space; static is another), or retrain it with `jtbd train outcomes` under this one")
         x = emb.encode(list(texts), progress=progress)
         s = style_features(list(texts))
         if docs is None:

@@ -126,7 +126,8 @@ def _question_focus(questions: list[str], model) -> dict:
 
 
 def analyze(data, *, config=None, seed: int | None = None, min_n: int = 30, theme_model: str | Path | None = None,
-            outcome_model=None, progress: bool = False, period: str = "M", **load_options: Any) -> AnalysisResult:
+            outcome_model=None, embedder: str | None = None, progress: bool = False, period: str = "M",
+            **load_options: Any) -> AnalysisResult:
     """Run load, solicitation split, extraction, themes and metrics on a dump.
 
     Args:
@@ -137,10 +138,33 @@ def analyze(data, *, config=None, seed: int | None = None, min_n: int = 30, them
         theme_model: A ``theme_model`` folder of an earlier run: assign to its themes instead of fitting.
         outcome_model: An :class:`~jtbd.outcomes.OutcomeModel` or the folder of one saved by
             ``jtbd train outcomes`` (default: the shipped model).
+        embedder: Embedding backend for this run (``auto``, ``torch``, ``onnx``, ``onnx-int8``,
+            ``static``); default ``config.embed.backend``, else ``$JTBD_EMBEDDER``, else ``auto``.
         progress: Progress bars and stage lines on stderr.
         period: ``"M"`` (months) or ``"W"`` (weeks) for trends.
         **load_options: Fields of :class:`jtbd.config.LoadConfig` (``text_col=``, ``score_col=``, ...).
     """
+    import os
+
+    from .config import Config
+
+    backend = embedder or ((config or Config()).embed.backend if (config or Config()).embed.backend != "auto" else None)
+    if not backend:
+        return _analyze(data, config=config, seed=seed, min_n=min_n, theme_model=theme_model, outcome_model=outcome_model,
+                        progress=progress, period=period, **load_options)
+    previous = os.environ.get("JTBD_EMBEDDER")
+    os.environ["JTBD_EMBEDDER"] = backend
+    try:
+        return _analyze(data, config=config, seed=seed, min_n=min_n, theme_model=theme_model, outcome_model=outcome_model,
+                        progress=progress, period=period, **load_options)
+    finally:
+        if previous is None:
+            os.environ.pop("JTBD_EMBEDDER", None)
+        else:
+            os.environ["JTBD_EMBEDDER"] = previous
+
+
+def _analyze(data, *, config, seed, min_n, theme_model, outcome_model, progress, period, **load_options) -> AnalysisResult:
     import pandas as pd
 
     from . import metrics as M

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .columns import is_question_like
+from .backends import compatible
 from .errors import DataError, NotFittedError, ResourceError, UsageError
 
 __all__ = [
@@ -133,9 +134,9 @@ class SolicitationModel:
         from .embed import get_embedder
 
         emb = get_embedder()
-        if not fit and getattr(self, "embedder_id_", None) and emb.model_id.split("@")[0] != self.embedder_id_.split("@")[0]:
+        if not fit and getattr(self, "embedder_id_", None) and not compatible(self.embedder_id_, emb.model_id):
             raise ResourceError("E305", f"the solicitation model was trained on {self.embedder_id_} vectors, not {emb.model_id}",
-                                fix="retrain it with `jtbd train solicitation` using this embedding model")
+                                fix="use a compatible --embedder (torch, onnx, onnx-int8 share one vector space; static is another), or retrain it with `jtbd train solicitation` under this one")
         x = emb.encode(list(texts), progress=progress)
         if not self.use_style:
             return x, emb

@@ -381,7 +381,9 @@ class ThemeModel:
 
 
 def _check_embedding(model: ThemeModel, embedder) -> None:
-    if model.embedding.get("model_id") != embedder.model_id:
+    from .backends import compatible
+
+    if not compatible(model.embedding.get("model_id"), embedder.model_id):
         raise UsageError("E607", f"the theme model was fitted with embeddings '{model.embedding.get('model_id')}', "
                                  f"but this run uses '{embedder.model_id}'",
                          fix="assign with the embedding model the themes were fitted with, or fit new themes")
