@@ -48,7 +48,7 @@ class OutcomeExtractor:
     """
 
     def __init__(self, *, model=None, taxonomy=None, spacy: str = "auto", clauses: bool = True, batch_size: int = 1000,
-                 min_similarity: float = 0.2) -> None:
+                 min_similarity: float = 0.2, use_cache: bool = True) -> None:
         from .enablers import EnablerTagger
         from .outcomes import OutcomeModel
 
@@ -57,6 +57,8 @@ class OutcomeExtractor:
         self.spacy = spacy
         self.clauses = clauses
         self.batch_size = batch_size
+        self.use_cache = use_cache
+        self.chunks_reused = 0
 
     def _label_chunk(self, units, records_chunk):
         import numpy as np
@@ -119,14 +121,23 @@ class OutcomeExtractor:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(records), unit="rec", desc="extract", file=__import__("sys").stderr)
+        cache = _ChunkCache(self) if self.use_cache else None
         for start in range(0, len(records), self.batch_size):
             chunk = records.iloc[start:start + self.batch_size]
             if id_col != "record_id" or text_col != "text":
                 chunk = chunk.rename(columns={id_col: "record_id", text_col: "text"})
-            units = next(iter(segment_records(chunk, clauses=self.clauses, prefer=self.spacy, batch_size=len(chunk) or 1)), None)
-            if units is None:
-                continue
-            yield self._label_chunk(units, chunk)
+            key = cache.key(chunk) if cache else None
+            hit = cache.get(key) if key else None
+            if hit is not None:
+                self.chunks_reused += 1
+                yield hit
+            else:
+                units = next(iter(segment_records(chunk, clauses=self.clauses, prefer=self.spacy, batch_size=len(chunk) or 1)), None)
+                if units is not None:
+                    out = self._label_chunk(units, chunk)
+                    if key:
+                        cache.put(key, out)
+                    yield out
             if bar is not None:
                 bar.update(len(chunk))
         if bar is not None:
@@ -156,3 +167,67 @@ def extract(records, *, model=None, taxonomy=None, spacy: str = "auto", clauses:
     """Labelled units and outcome statements of ``records`` (a DataFrame with ``record_id`` and ``text``)."""
     ex = OutcomeExtractor(model=model, taxonomy=taxonomy, spacy=spacy, clauses=clauses, batch_size=batch_size)
     return ex.transform(records, text_col=text_col, id_col=id_col, progress=progress)
+
+
+CHUNK_CACHE_VERSION = 1
+
+
+class _ChunkCache:
+    """Finished chunks of extraction on disk, keyed by the chunk's content and everything that shapes the result.
+
+    A re-run of the same records with the same models and options (or a run started again
+    after it was killed) reads these instead of parsing and classifying again. Keys cover
+    every column of the chunk, the extractor's description (models, taxonomy, pipelines,
+    options), the embedding model id and backend, and a version number bumped when the
+    extraction logic changes.
+    """
+
+    def __init__(self, extractor: "OutcomeExtractor") -> None:
+        import hashlib
+        import json
+
+        from .embed import cache_dir, get_embedder
+
+        self.folder = cache_dir() / "chunks" / "extract"
+        desc = json.dumps({"x": extractor.describe(), "emb": get_embedder().model_id, "v": CHUNK_CACHE_VERSION},
+                          sort_keys=True, default=str)
+        self.salt = hashlib.blake2b(desc.encode(), digest_size=16).digest()
+
+    def key(self, chunk) -> str | None:
+        import hashlib
+
+        import pandas as pd
+
+        try:
+            rows = pd.util.hash_pandas_object(chunk, index=False).to_numpy()
+        except TypeError:  # unhashable cells (lists, dicts): this chunk is not cached
+            return None
+        h = hashlib.blake2b(self.salt, digest_size=20)
+        h.update("\x1f".join(map(str, chunk.columns)).encode())
+        h.update("\x1f".join(map(str, chunk.dtypes)).encode())
+        h.update(rows.tobytes())
+        return h.hexdigest()
+
+    def get(self, key: str):
+        import pandas as pd
+
+        u, o = self.folder / f"{key}.units.parquet", self.folder / f"{key}.outcomes.parquet"
+        if not (u.exists() and o.exists()):
+            return None
+        return pd.read_parquet(u), pd.read_parquet(o)
+
+    def put(self, key: str, out) -> None:
+        import os
+
+        from .runs import _arrow_safe
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for name, df in zip(("units", "outcomes"), out):
+            target = self.folder / f"{key}.{name}.parquet"
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            try:
+                _arrow_safe(df).to_parquet(tmp, index=False)
+            except (ValueError, TypeError, ImportError):  # a chunk Arrow cannot store is simply not cached
+                tmp.unlink(missing_ok=True)
+                return
+            tmp.replace(target)

@@ -93,3 +93,31 @@ def test_cli_extract_writes_units_and_outcomes(invoke, tmp_path):
     assert (tmp_path / "run" / "units.csv").exists() and (tmp_path / "run" / "outcomes.csv").exists()
     manifest = json.loads((tmp_path / "run" / "run.json").read_text())
     assert manifest["models"]["segmentation"]["pipeline"] and manifest["counts"]["units"] >= 2
+
+
+@pytest.mark.slow
+def test_extraction_chunks_are_reused_on_a_rerun_and_give_the_same_tables(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from conftest import DEMO
+    from jtbd.extract import OutcomeExtractor
+    from jtbd.io import load_feedback
+
+    monkeypatch.setenv("JTBD_CACHE_DIR", str(tmp_path))
+    records = load_feedback(DEMO).records.head(120)
+    first = OutcomeExtractor(batch_size=50).transform(records)
+    again_ex = OutcomeExtractor(batch_size=50)
+    again = again_ex.transform(records)
+    assert again_ex.chunks_reused == 3
+    pd.testing.assert_frame_equal(first.units, again.units)
+    pd.testing.assert_frame_equal(first.outcomes, again.outcomes)
+    # a changed record invalidates its chunk only
+    edited = records.copy()
+    edited.loc[edited.index[0], "text"] = "The app crashed and I missed my rent payment."
+    third_ex = OutcomeExtractor(batch_size=50)
+    third = third_ex.transform(edited)
+    assert third_ex.chunks_reused == 2
+    assert "crashed" in " ".join(third.units[third.units["record_id"] == edited["record_id"].iloc[0]]["text"])
+    off = OutcomeExtractor(batch_size=50, use_cache=False)
+    off.transform(records)
+    assert off.chunks_reused == 0
