@@ -34,6 +34,7 @@ from .errors import ResourceError, UsageError
 __all__ = ["BACKENDS", "resolve_backend", "load_backend", "vector_space", "compatible"]
 
 BACKENDS = ("auto", "torch", "onnx", "onnx-int8", "static")
+EXPORT_VERSION = 2  # bump when the export recipe changes: exports are cached under names carrying it
 STATIC_DIMS = 256
 _LOCK = threading.Lock()
 _LOADED: dict[tuple, object] = {}
@@ -130,8 +131,8 @@ class _OnnxBackend:
         from tokenizers import Tokenizer
 
         folder = _export_dir(fingerprint)
-        fp32 = folder / "model.onnx"
-        path = folder / ("model-int8.onnx" if quantized else "model.onnx")
+        fp32 = folder / f"model-v{EXPORT_VERSION}.onnx"
+        path = folder / (f"model-v{EXPORT_VERSION}-int8.onnx" if quantized else fp32.name)
         with _file_lock(folder / ".export.lock"):
             if not fp32.exists():
                 _export_onnx(model_path, fp32)
@@ -187,7 +188,7 @@ def _export_onnx(model_path: Path, target: Path) -> None:
     import torch
     from transformers import AutoModel
 
-    model = AutoModel.from_pretrained(str(model_path), local_files_only=True)
+    model = AutoModel.from_pretrained(str(model_path), local_files_only=True, attn_implementation="eager")
     model.eval()
 
     class Wrapper(torch.nn.Module):
