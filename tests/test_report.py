@@ -29,7 +29,7 @@ EVIL = [
 SCALE = {"min": 0, "max": 10, "kind": "nps", "direction": "higher_is_better", "out_of_scale_values": False}
 
 
-def _fake_run(path, *, evil: bool = True):
+def _fake_run(path, *, evil: bool = True, scores: bool = True):
     """A small analyze run folder built from the metric functions themselves (no model)."""
     rng = np.random.default_rng(0)
     n = 120
@@ -84,6 +84,10 @@ def _fake_run(path, *, evil: bool = True):
         "metrics_question_audit": audit,
         "metrics_theme_trends": M.theme_trends(recs, rthemes, themes),
     }
+    if not scores:  # like tweets: no score column, no questions, no dates
+        for k in ("metrics_theme_impact", "metrics_scores_by_group", "metrics_question_audit", "metrics_theme_trends"):
+            tables.pop(k)
+        tables["metrics_headline"] = head.drop(columns=[c for c in head.columns if c.startswith("score") or c in ("measure", "scale")])
     run = RunFolder.create(path, command="analyze", argv=["analyze", "fake.csv"])
     for k, v in tables.items():
         run.write_table(k, v)
@@ -227,3 +231,11 @@ def test_report_renders_in_headless_chromium_with_hostile_text(tmp_path):
     path = build_report(run)
     h = tables["metrics_headline"].iloc[0]
     check_in_browser(path, run / "report.png", [f"{h['score']:.1f}", "window.__pwned = 1", "Customer-centricity index"])
+
+
+def test_report_of_a_dump_without_scores_or_dates_says_what_is_missing(tmp_path):
+    run, _ = _fake_run(tmp_path / "run", evil=False, scores=False)
+    html = render_report(run)
+    assert "Customer-centricity index" in html and "Ranked by opportunity" in html
+    assert 'id="impact"' not in html and 'id="audit"' not in html and 'id="trends"' not in html
+    assert "NPS" not in html.split("<main>")[1].split('id="centricity"')[0]  # no score card when there is no score
