@@ -451,15 +451,17 @@ def themes(ctx: click.Context, path: str, kind: str, theme_model: str | None, ke
 @click.option("--no-report", is_flag=True, help="Do not write report.html (rebuild it later with `jtbd report RUN_DIR`).")
 @click.option("--outcome-model", default=None, type=click.Path(exists=True, file_okay=False),
               help="Outcome/enabler classifier saved by `jtbd train outcomes` (default: the shipped one).")
+@click.option("--dask", "dask_address", default=None, metavar="ADDRESS",
+              help="Run the split and extraction on Dask: local, local:N (a LocalCluster of N workers) or tcp://SCHEDULER:8786.")
 @click.pass_context
 def analyze(ctx: click.Context, path: str, theme_model: str | None, min_n: int, period: str, seed: int | None, out: str | None,
-            as_csv: bool | None, no_report: bool, outcome_model: str | None, **kwargs: Any) -> None:
+            as_csv: bool | None, no_report: bool, outcome_model: str | None, dask_address: str | None, **kwargs: Any) -> None:
     """The whole pipeline: load, split, extract, themes and metrics, into one run folder."""
     from .pipeline import analyze as run_analysis
 
     cfg, cfg_path = _config(ctx, load=_load_overrides(kwargs), run={"out": out, "csv": as_csv})
     result = run_analysis(path, config=cfg, seed=seed, min_n=min_n, theme_model=theme_model, outcome_model=outcome_model,
-                          progress=_progress(ctx), period=period)
+                          dask=dask_address, progress=_progress(ctx), period=period)
     result.provenance["config_file"] = cfg_path
     run = result.save(cfg.run.out, csv=cfg.run.csv, config=cfg.to_dict(), report=False)
     h = result.metrics["headline"].iloc[0].to_dict()

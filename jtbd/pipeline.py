@@ -126,8 +126,8 @@ def _question_focus(questions: list[str], model) -> dict:
 
 
 def analyze(data, *, config=None, seed: int | None = None, min_n: int = 30, theme_model: str | Path | None = None,
-            outcome_model=None, embedder: str | None = None, progress: bool = False, period: str = "M",
-            **load_options: Any) -> AnalysisResult:
+            outcome_model=None, embedder: str | None = None, dask: str | Any = None, progress: bool = False,
+            period: str = "M", **load_options: Any) -> AnalysisResult:
     """Run load, solicitation split, extraction, themes and metrics on a dump.
 
     Args:
@@ -140,6 +140,8 @@ def analyze(data, *, config=None, seed: int | None = None, min_n: int = 30, them
             ``jtbd train outcomes`` (default: the shipped model).
         embedder: Embedding backend for this run (``auto``, ``torch``, ``onnx``, ``onnx-int8``,
             ``static``); default ``config.embed.backend``, else ``$JTBD_EMBEDDER``, else ``auto``.
+        dask: ``"local"``, ``"local:N"``, a scheduler address or a ``distributed.Client``: run the
+            solicitation split and extraction on Dask workers (see :mod:`jtbd.distributed`).
         progress: Progress bars and stage lines on stderr.
         period: ``"M"`` (months) or ``"W"`` (weeks) for trends.
         **load_options: Fields of :class:`jtbd.config.LoadConfig` (``text_col=``, ``score_col=``, ...).
@@ -151,12 +153,12 @@ def analyze(data, *, config=None, seed: int | None = None, min_n: int = 30, them
     backend = embedder or ((config or Config()).embed.backend if (config or Config()).embed.backend != "auto" else None)
     if not backend:
         return _analyze(data, config=config, seed=seed, min_n=min_n, theme_model=theme_model, outcome_model=outcome_model,
-                        progress=progress, period=period, **load_options)
+                        dask=dask, progress=progress, period=period, **load_options)
     previous = os.environ.get("JTBD_EMBEDDER")
     os.environ["JTBD_EMBEDDER"] = backend
     try:
         return _analyze(data, config=config, seed=seed, min_n=min_n, theme_model=theme_model, outcome_model=outcome_model,
-                        progress=progress, period=period, **load_options)
+                        dask=dask, progress=progress, period=period, **load_options)
     finally:
         if previous is None:
             os.environ.pop("JTBD_EMBEDDER", None)
@@ -164,7 +166,7 @@ def analyze(data, *, config=None, seed: int | None = None, min_n: int = 30, them
             os.environ["JTBD_EMBEDDER"] = previous
 
 
-def _analyze(data, *, config, seed, min_n, theme_model, outcome_model, progress, period, **load_options) -> AnalysisResult:
+def _analyze(data, *, config, seed, min_n, theme_model, outcome_model, dask, progress, period, **load_options) -> AnalysisResult:
     import pandas as pd
 
     from . import metrics as M
@@ -190,12 +192,33 @@ def _analyze(data, *, config, seed, min_n, theme_model, outcome_model, progress,
 
     loaded = timed("load", lambda: load_feedback(data, config=cfg.load, progress=progress))
     info = loaded.summary()
-    splitter = SolicitationSplitter(model=cfg.solicitation.model, text_only=cfg.solicitation.text_only,
-                                    score_scale=info.get("score_scale"), layout=info.get("layout"))
-    records = timed("solicitation", lambda: splitter.transform(loaded.records, progress=progress))
+    splitter_kwargs = {"model": cfg.solicitation.model, "text_only": cfg.solicitation.text_only,
+                       "score_scale": info.get("score_scale"), "layout": info.get("layout")}
+    splitter = SolicitationSplitter(**splitter_kwargs)
     ex = OutcomeExtractor(model=outcome_model)
-    extracted = timed("extract", lambda: ex.transform(records, progress=progress))
-    units, outcomes = extracted.units, extracted.outcomes
+    dask_info = None
+    if dask is not None:
+        from .distributed import connect, per_record_stages
+
+        client = connect(dask) if isinstance(dask, str) else dask
+        try:
+            _stage("solicitation + extraction on Dask", progress)
+            t = time.perf_counter()
+            model_arg = outcome_model if outcome_model is None or isinstance(outcome_model, (str, Path)) else ex.model
+            records, units, outcomes, extraction_info, dask_info = per_record_stages(
+                loaded.records, client=client, splitter_kwargs=splitter_kwargs, outcome_model=model_arg)
+            timings["solicitation_and_extract_dask"] = round(time.perf_counter() - t, 3)
+        finally:
+            if isinstance(dask, str):
+                cluster = getattr(client, "cluster", None)
+                client.close()
+                if cluster is not None:
+                    cluster.close()
+        extracted = type("Extracted", (), {"info": extraction_info})()
+    else:
+        records = timed("solicitation", lambda: splitter.transform(loaded.records, progress=progress))
+        extracted = timed("extract", lambda: ex.transform(records, progress=progress))
+        units, outcomes = extracted.units, extracted.outcomes
     theme_results = {}
     for kind in ("job", "enabler"):
         def run_kind(kind=kind):
@@ -279,7 +302,7 @@ def _analyze(data, *, config, seed, min_n, theme_model, outcome_model, progress,
         "models": {"solicitation": splitter.describe(), "extraction": extracted.info,
                    "themes": {k: {kk: v for kk, v in r.info.items() if kk != "embedding"} for k, r in theme_results.items()},
                    "embedding": get_embedder().describe()},
-        "load": {k: v for k, v in info.items() if k != "inputs"}, "timings": timings,
+        "load": {k: v for k, v in info.items() if k != "inputs"}, "timings": timings, "dask": dask_info,
         "metrics": {"min_n": min_n, "period": period},
     }
     return AnalysisResult(records=records, units=units, outcomes=outcomes, themes=themes, assignments=assignments, metrics=metrics,
