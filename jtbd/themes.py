@@ -25,8 +25,11 @@ meet most often:
 * **Offline.** Clustering gets the vectors, never an embedding model, so nothing loads
   one; nothing here opens a socket. Keywords are BERTopic's c-TF-IDF
   (``ClassTfidfTransformer``) over unigrams and bigrams.
-* **Large data.** At most ``max_fit_units`` units (a sample in hash order, so independent
-  of row order) are clustered; every other unit goes to its nearest theme centroid.
+* **Large data.** At most ``max_fit_units`` units are clustered; every other unit goes to
+  its nearest theme centroid. The sample is stratified by source (``source_file``,
+  ``channel``) and solicitation: each stratum gets its proportional share (at least 100
+  units, or all it has), taken in hash order within the stratum, so the sample does not
+  depend on row order and a small channel is not drowned by a large one.
 
 What is themed. A unit joins the themes of a kind when the classifier labelled it that
 kind (``outcome``/``both`` for jobs, ``enabler``/``both`` for enablers) or gives that kind
@@ -66,7 +69,7 @@ THEME_COLUMNS = ["theme_id", "kind", "theme", "label", "label_source", "keywords
                  "unsolicited_share", "taxonomy_category"]
 ASSIGNMENT_COLUMNS = ["record_id", "unit_id", "start", "end", "text", "kind", "theme", "theme_id", "similarity"]
 FORMAT_VERSION = 1
-FIT_VERSION = 3  # bump when clustering defaults change: cached fits are keyed by it
+FIT_VERSION = 4  # bump when clustering defaults change: cached fits are keyed by it
 
 _HANDLE = re.compile(r"(?<![\w.])@\w+|\[HANDLE\]")
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -98,7 +101,8 @@ class ThemeOptions:
         keep_outliers: Leave HDBSCAN's outliers unassigned.
         outlier_similarity: Reassign an outlier only when its cosine to the nearest theme is at least this.
         max_parents: Top-level groups in the hierarchy.
-        max_fit_units: Fit on at most this many units (a hash-ordered sample); the rest are assigned.
+        max_fit_units: Fit on at most this many units (a sample stratified by source and solicitation,
+            see :func:`fit_sample`); the rest are assigned to the nearest theme.
         n_keywords: Keywords kept per theme.
         n_representatives: Verbatims kept per theme.
     """
@@ -412,6 +416,49 @@ def _prepare(units, opts: ThemeOptions, embedder):
     return rows, X, docs
 
 
+STRATA_COLUMNS = ("source_file", "channel", "solicitation")
+MIN_PER_STRATUM = 100
+
+
+def fit_sample(rows, max_units: int):
+    """Indices of the units to cluster (sorted) and, when sampling, the units drawn per stratum.
+
+    All units when there are at most ``max_units``. Otherwise a sample stratified by
+    source and solicitation (:data:`STRATA_COLUMNS` present in ``rows``): proportional
+    shares by largest remainder, each stratum at least :data:`MIN_PER_STRATUM` units (or
+    all it has; less when there are too many strata for that), excess trimmed from the
+    largest shares; within a stratum the first units
+    in the rows' canonical hash order, so the sample is independent of input order.
+    """
+    import numpy as np
+
+    n = len(rows)
+    if n <= max_units:
+        return np.arange(n), {}
+    cols = [c for c in STRATA_COLUMNS if c in rows.columns]
+    key = rows[cols].astype(str).agg(" | ".join, axis=1) if cols else np.full(n, "all")
+    import pandas as pd
+
+    key = pd.Series(np.asarray(key), index=range(n))
+    sizes = key.value_counts().sort_index()
+    exact = sizes * max_units / n
+    quota = np.floor(exact).astype(int)
+    short = max_units - int(quota.sum())
+    if short > 0:
+        quota[(exact - quota).sort_values(ascending=False, kind="stable").index[:short]] += 1
+    floor = np.minimum(sizes, min(MIN_PER_STRATUM, max_units // len(sizes)))  # the floors always fit in max_units
+    quota = np.minimum(np.maximum(quota, floor), sizes)
+    excess = int(quota.sum()) - max_units
+    while excess > 0:  # the floors pushed it over: take back from the largest shares
+        room = quota - floor
+        big = room.idxmax()
+        take = min(excess, int(room[big]))
+        quota[big] -= take
+        excess -= take
+    picked = np.concatenate([np.flatnonzero(key.to_numpy() == s)[:q] for s, q in quota.items()])
+    return np.sort(picked), {str(s): int(q) for s, q in quota.items()}
+
+
 def _fit_cache_key(rows, X, opts: ThemeOptions, embedder) -> str:
     """Key of a cached fit: the options, the model, the units and their theming vectors
     (which carry each unit's neighbours, so an edited neighbour invalidates the fit)."""
@@ -471,22 +518,24 @@ def fit_themes(units, *, outcomes=None, kind: str = "job", taxonomy=None, embedd
         if len(labels) != n:
             labels = None
     if labels is None:
-        fit_n = min(n, opts.max_fit_units)
+        fit_idx, strata = fit_sample(rows, opts.max_fit_units)
+        fit_n = len(fit_idx)
         method = _auto_method(fit_n, opts)
-        # rows are in hash order, so the first fit_n are a sample independent of the input order
-        fit_labels, fit_info = _cluster(X[:fit_n], opts, method)
+        fit_labels, fit_info = _cluster(X[fit_idx], opts, method)
         fit_labels = np.asarray(fit_labels, dtype=int)
         fit_info.update({"units_fitted": fit_n, "outliers_before": int((fit_labels < 0).sum())})
+        if strata:
+            fit_info["sample_strata"] = strata
         k0 = int(fit_labels.max()) + 1
         labels = np.full(n, -1, dtype=int)
-        labels[:fit_n] = fit_labels
+        labels[fit_idx] = fit_labels
         if k0 > 0:
-            C = _centroids(X[:fit_n], fit_labels, k0)
+            C = _centroids(X[fit_idx], fit_labels, k0)
             sims = X @ C.T
             nearest = sims.argmax(axis=1)
             best = sims[np.arange(n), nearest]
-            rest = np.zeros(n, dtype=bool)
-            rest[fit_n:] = True
+            rest = np.ones(n, dtype=bool)
+            rest[fit_idx] = False
             reassign = (labels < 0) & ~rest
             if not opts.keep_outliers:
                 labels[reassign & (best >= opts.outlier_similarity)] = nearest[reassign & (best >= opts.outlier_similarity)]

@@ -277,3 +277,35 @@ def test_evaluate_themes_reports_nmi_ari_and_the_bertopic_baseline(tmp_path, inv
     assert set(out["baseline"]) >= {"n", "nmi", "ari", "n_themes", "outlier_share"}
     assert out["n"] == 36 and 0 <= out["outlier_share"] <= 1
     assert out["nmi"] > 0.3  # three obvious topics
+
+
+def test_fit_sample_is_stratified_bounded_and_order_free():
+    import numpy as np
+
+    from jtbd.themes import fit_sample
+
+    rows = pd.DataFrame({"channel": ["app"] * 9000 + ["survey"] * 900 + ["email"] * 60,
+                         "solicitation": ["unsolicited"] * 9000 + ["solicited"] * 960})
+    idx, strata = fit_sample(rows, 2000)
+    assert len(idx) == 2000 and len(set(idx)) == 2000 and np.all(np.diff(idx) > 0)
+    assert strata["email | solicited"] == 60  # a small stratum keeps all it has
+    assert strata["survey | solicited"] >= 100 and strata["app | unsolicited"] > strata["survey | solicited"]
+    assert list(idx[:5]) == [0, 1, 2, 3, 4]  # first units of each stratum in the rows' (hash) order
+    assert fit_sample(rows, 20000)[1] == {}  # small enough: every unit, no sampling
+
+
+def test_units_beyond_the_fit_sample_are_assigned(monkeypatch):
+    use_fake_embedder(monkeypatch)
+    from jtbd.themes import fit_themes
+
+    texts = ["my train was late again", "the refund never arrived", "staff were rude at the desk", "the app crashed at login"]
+    units = pd.DataFrame({"record_id": [f"R{i}" for i in range(240)], "unit_id": [f"R{i}-0" for i in range(240)],
+                          "start": 0, "text": [f"{texts[i % 4]} ({i})" for i in range(240)],
+                          "label": "outcome", "p_outcome": 0.9, "p_enabler": 0.05, "p_both": 0.03, "p_other": 0.02,
+                          "channel": ["tweet"] * 200 + ["survey"] * 40})
+    units["end"] = units["text"].str.len()
+    res = fit_themes(units, kind="job", max_fit_units=120, cache=False)
+    fit = res.info["fit"]
+    assert fit["units_fitted"] == 120 and fit["sample_strata"]["survey"] >= 40 and fit["units_assigned_after_fit"] == 120
+    assert fit["sample_strata"]["survey"] + fit["sample_strata"]["tweet"] == 120
+    assert res.assignments["theme_id"].notna().all() and len(res.assignments) == 240
