@@ -17,8 +17,9 @@ Throughput is records per second over the file's records. ``ratio`` is pipeline
 throughput / embedding-only throughput (1.0 would mean everything but embedding is
 free). Stage timings come from the run's manifest. Then the same analysis again in a
 second fresh process with the cache now warm (vectors, extraction chunks, theme fits):
-``rerun_speedup`` = first / re-run pipeline seconds. The torch backend is used throughout
-(``JTBD_EMBEDDER=torch``) so the figures compare with earlier ones. Writes the JSON to
+``rerun_speedup`` = first / re-run pipeline seconds. ``--embedder`` picks the backend
+(default torch, so the figures compare with earlier ones); the embedding-only pass uses
+the same backend. The backend's one-off export or distillation is part of model load. Writes the JSON to
 ``--out`` and prints it.
 """
 
@@ -41,22 +42,22 @@ import json, sys, time
 t0 = time.perf_counter()
 from jtbd.embed import get_embedder
 emb = get_embedder()
-model = emb.model
+backend = emb._backend()  # loads the model (or the export / distillation) once
 load_s = time.perf_counter() - t0
 seen = {}
-orig = model.encode
+orig = backend.encode
 def recording(texts, *a, **k):
     for t in texts:
         seen.setdefault(t, None)
     return orig(texts, *a, **k)
-model.encode = recording
+backend.encode = recording
 
 import jtbd
 t1 = time.perf_counter()
 res = jtbd.analyze(sys.argv[1], seed=42)
 res.save(sys.argv[2])
 pipeline_s = time.perf_counter() - t1
-model.encode = orig
+backend.encode = orig
 
 n = len(res.records)
 if sys.argv[3] == "rerun":
@@ -64,10 +65,8 @@ if sys.argv[3] == "rerun":
                       "texts_embedded": len(seen), "stage_seconds": res.provenance.get("timings", {})}))
     raise SystemExit(0)
 texts = sorted(seen, key=len, reverse=True)
-import torch
 t2 = time.perf_counter()
-with torch.inference_mode():
-    model.encode(texts, batch_size=emb.batch_size, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+backend.encode(texts)
 embed_s = time.perf_counter() - t2
 print(json.dumps({
     "records": n, "units": len(res.units), "texts_embedded": len(texts),
@@ -88,14 +87,15 @@ print(json.dumps({
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(DEFAULT_DATA))
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "analyze.json"))
+    parser.add_argument("--out", default=None, help="default: benchmarks/results/analyze.json (analyze-BACKEND.json for others)")
+    parser.add_argument("--embedder", default="torch", choices=["torch", "onnx", "onnx-int8", "static"])
     args = parser.parse_args()
     if not Path(args.data).exists():
         print(f"error: {args.data} not found (the airline tweets live in ../shared/datasets)", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory() as work:
         env = {**os.environ, "JTBD_CACHE_DIR": str(Path(work) / "cache"), "HF_HUB_OFFLINE": "1",
-               "TOKENIZERS_PARALLELISM": "false", "JTBD_EMBEDDER": "torch"}
+               "TOKENIZERS_PARALLELISM": "false", "JTBD_EMBEDDER": args.embedder}
         runs = {}
         for mode in ("first", "rerun"):
             proc = subprocess.run([sys.executable, "-c", CHILD, args.data, str(Path(work) / f"run-{mode}"), mode], env=env,
@@ -109,6 +109,9 @@ def main() -> int:
     figures["rerun_speedup"] = round(figures["pipeline_seconds"] / max(runs["rerun"]["pipeline_seconds"], 1e-9), 1)
     result = {"data": Path(args.data).name, "cpus": os.cpu_count(), "machine": platform.machine(),
               "python": platform.python_version(), **figures}
+    if args.out is None:
+        name = "analyze.json" if args.embedder == "torch" else f"analyze-{args.embedder}.json"
+        args.out = str(ROOT / "benchmarks" / "results" / name)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

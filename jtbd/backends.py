@@ -42,7 +42,7 @@ _LOADED: dict[tuple, object] = {}
 
 def vector_space(backend: str) -> str:
     """Backends whose vectors are interchangeable share a space: transformer (torch/onnx/int8) or static."""
-    return "static" if backend == "static" else "transformer"
+    return "static" if backend.startswith("static") else "transformer"
 
 
 def compatible(trained_id: str | None, current_id: str) -> bool:
@@ -59,6 +59,29 @@ def compatible(trained_id: str | None, current_id: str) -> bool:
         return base.split("@")[0], vector_space(backend or "torch")
 
     return split(trained_id) == split(current_id)
+
+
+def check_static_weights(trained_weights: str | None, what: str) -> None:
+    """Warn when a model trained on static vectors meets a different local distillation.
+
+    Distillation is deterministic for a given model2vec/torch/scikit-learn (two runs here
+    gave identical weights), so the shipped static models match a fresh distillation; a
+    different library version could change the weights, and the warning says so.
+    """
+    if not trained_weights:
+        return
+    from .embed import get_embedder
+
+    emb = get_embedder()
+    if emb.backend != "static":
+        return
+    current = emb.describe().get("static_weights_id")
+    if current and current != trained_weights:
+        import warnings
+
+        warnings.warn(f"the {what} was trained on static vectors {trained_weights}, this machine distilled {current}: "
+                      f"results may be off; retrain it with `jtbd --embedder static train ...` or use --embedder onnx-int8",
+                      stacklevel=3)
 
 
 def resolve_backend(name: str | None, *, device: str = "cpu") -> str:
@@ -225,6 +248,9 @@ class _StaticBackend:
             if not (folder / "model.safetensors").exists():
                 _distill(model_path, folder)
         self.model = StaticModel.from_pretrained(str(folder))
+        import hashlib
+
+        self.weights_id = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()[:12]
 
     def encode(self, texts: Sequence[str], progress: bool = False):
         import numpy as np
@@ -243,15 +269,11 @@ def _distill(model_path: Path, folder: Path) -> None:
         raise ResourceError("E313", "distilling the static model needs model2vec's distill dependencies",
                             fix="pip install model2vec skeletoken") from None
     logging.getLogger("model2vec").setLevel(logging.WARNING)
-    previous = os.environ.get("TQDM_DISABLE")
-    os.environ["TQDM_DISABLE"] = "1"  # no per-token bar for the one-off distillation
-    try:
+    import contextlib
+    import io
+
+    with contextlib.redirect_stderr(io.StringIO()):  # no per-token bar for the one-off distillation
         model = distill(model_name=str(model_path), pca_dims=STATIC_DIMS)
-    finally:
-        if previous is None:
-            os.environ.pop("TQDM_DISABLE", None)
-        else:
-            os.environ["TQDM_DISABLE"] = previous
     tmp = folder.with_name(folder.name + ".tmp")
     model.save_pretrained(str(tmp))
     if folder.exists():

@@ -222,9 +222,12 @@ class Embedder:
         """What a manifest records about the embeddings."""
         from .backends import vector_space
 
-        return {"model": self.model_name, "model_id": self.model_id, "path": str(self.model_path), "dim": self.dim,
-                "device": self.device if self.backend == "torch" else "cpu", "backend": self.backend,
-                "vector_space": vector_space(self.backend), "cache": str(self._cache.path) if self._cache else None}
+        out = {"model": self.model_name, "model_id": self.model_id, "path": str(self.model_path), "dim": self.dim,
+               "device": self.device if self.backend == "torch" else "cpu", "backend": self.backend,
+               "vector_space": vector_space(self.backend), "cache": str(self._cache.path) if self._cache else None}
+        if self.backend == "static":
+            out["static_weights_id"] = self._backend().weights_id
+        return out
 
     def encode(self, texts: Sequence[str], *, progress: bool = False):
         """Vectors for ``texts`` (float32, L2-normalised, one row per text, input order).

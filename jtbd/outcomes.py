@@ -37,7 +37,15 @@ _ALIASES = {"o": "outcome", "e": "enabler", "b": "both", "x": "other", "none": "
 
 
 def default_model_dir() -> Path:
-    return Path(__file__).resolve().parent / "data" / "outcomes"
+    """Folder of the shipped outcome model for the active embedding backend's vector space.
+
+    ``data/outcomes`` (trained on transformer vectors: torch, onnx, onnx-int8) or
+    ``data/outcomes-static`` (trained on the locally distilled static model's vectors).
+    """
+    from .backends import resolve_backend, vector_space
+
+    suffix = "-static" if vector_space(resolve_backend(None)) == "static" else ""
+    return Path(__file__).resolve().parent / "data" / f"outcomes{suffix}"
 
 
 def normalise_labels(values) -> list[str]:
@@ -85,6 +93,10 @@ class OutcomeModel:
         if not fit and getattr(self, "embedder_id_", None) and not compatible(self.embedder_id_, emb.model_id):
             raise ResourceError("E305", f"the outcome model was trained on {self.embedder_id_} vectors, not {emb.model_id}",
                                 fix="use a compatible --embedder (torch, onnx, onnx-int8 share one vector space; static is another), or retrain it with `jtbd train outcomes` under this one")
+        if not fit:
+            from .backends import check_static_weights
+
+            check_static_weights(getattr(self, "static_weights_id_", None), "outcome model")
         x = emb.encode(list(texts), progress=progress)
         s = style_features(list(texts))
         if docs is None:
@@ -123,6 +135,7 @@ class OutcomeModel:
             intercept = np.asarray([-intercept[0] / 2, intercept[0] / 2], dtype=np.float32)
         self.coef_, self.intercept_ = coef, intercept
         self.embedder_id_ = emb.model_id
+        self.static_weights_id_ = emb.describe().get("static_weights_id") if getattr(emb, "backend", None) == "static" else None
         _, pipe_name = get_nlp(self.spacy_pipeline)
         counts = {c: y.count(c) for c in LABELS}
         self.meta_ = {
@@ -182,6 +195,7 @@ class OutcomeModel:
                        "spacy_pipeline": self.spacy_pipeline, "seed": self.seed},
             "classes": self.classes_,
             "embedder_id": self.embedder_id_,
+            "static_weights_id": getattr(self, "static_weights_id_", None),
             "style_features": list(STYLE_FEATURES),
             "cue_features": list(CUE_NAMES),
             "meta": self.meta_,
@@ -214,6 +228,7 @@ class OutcomeModel:
             setattr(model, k + "_", t[k])
         model.classes_ = list(cfg["classes"])
         model.embedder_id_ = cfg["embedder_id"]
+        model.static_weights_id_ = cfg.get("static_weights_id")
         model.meta_ = cfg.get("meta", {})
         model.path_ = str(path)
         return model

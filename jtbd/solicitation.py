@@ -101,8 +101,11 @@ def parse_solicited_labels(values) -> list[int]:
 
 
 def default_model_dir() -> Path:
-    """Folder of the shipped solicitation model."""
-    return Path(__file__).resolve().parent / "data" / "solicitation"
+    """Folder of the shipped solicitation model for the active embedding backend's vector space (see outcomes)."""
+    from .backends import resolve_backend, vector_space
+
+    suffix = "-static" if vector_space(resolve_backend(None)) == "static" else ""
+    return Path(__file__).resolve().parent / "data" / f"solicitation{suffix}"
 
 
 # --------------------------------------------------------------------------- the text model
@@ -137,6 +140,10 @@ class SolicitationModel:
         if not fit and getattr(self, "embedder_id_", None) and not compatible(self.embedder_id_, emb.model_id):
             raise ResourceError("E305", f"the solicitation model was trained on {self.embedder_id_} vectors, not {emb.model_id}",
                                 fix="use a compatible --embedder (torch, onnx, onnx-int8 share one vector space; static is another), or retrain it with `jtbd train solicitation` under this one")
+        if not fit:
+            from .backends import check_static_weights
+
+            check_static_weights(getattr(self, "static_weights_id_", None), "solicitation model")
         x = emb.encode(list(texts), progress=progress)
         if not self.use_style:
             return x, emb
@@ -164,6 +171,7 @@ class SolicitationModel:
         self.coef_ = clf.coef_[0].astype(np.float32)
         self.intercept_ = float(clf.intercept_[0])
         self.embedder_id_ = emb.model_id
+        self.static_weights_id_ = emb.describe().get("static_weights_id") if getattr(emb, "backend", None) == "static" else None
         self.meta_ = {
             "trained_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "n_examples": int(len(y)),
@@ -216,6 +224,7 @@ class SolicitationModel:
             "params": {"C": self.C, "use_style": self.use_style, "style_weight": self.style_weight, "seed": self.seed},
             "labels": {"0": "unsolicited", "1": "solicited"},
             "embedder_id": self.embedder_id_,
+            "static_weights_id": getattr(self, "static_weights_id_", None),
             "style_features": list(STYLE_FEATURES) if self.use_style else [],
             "meta": self.meta_,
         }
@@ -246,6 +255,7 @@ class SolicitationModel:
         if model.use_style:
             model.style_mean_, model.style_scale_ = t["style_mean"], t["style_scale"]
         model.embedder_id_ = cfg["embedder_id"]
+        model.static_weights_id_ = cfg.get("static_weights_id")
         model.meta_ = cfg.get("meta", {})
         model.path_ = str(path)
         return model

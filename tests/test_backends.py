@@ -77,3 +77,14 @@ def test_static_backend_is_distilled_locally_and_is_its_own_space(tmp_path, monk
     sims = v @ v.T
     assert sims[0, 2] > sims[0, 3]  # a missed flight is nearer a late refund than an app compliment
     assert emb.describe()["vector_space"] == "static"
+    # end to end: the shipped static-space twins of the classifiers take these vectors
+    import pandas as pd
+
+    import jtbd
+
+    df = pd.DataFrame({"text": TEXTS * 6, "channel": ["twitter", "survey"] * 12})
+    res = jtbd.analyze(df, embedder="static")
+    models = res.provenance["models"]
+    assert models["embedding"]["backend"] == "static"
+    assert models["extraction"]["outcome_model"]["path"].endswith("outcomes-static")
+    assert set(res.records["solicitation"]) <= {"solicited", "unsolicited"} and len(res.units) >= len(res.records) == 4
