@@ -7,8 +7,8 @@
   (``torch.onnx.export``) and run with ``onnxruntime`` + ``tokenizers`` (mean pooling,
   L2 norm, 256-token window as shipped). Cached under ``cache_dir()/backends``.
 - ``onnx-int8``: that export quantised with ``onnxruntime.quantization.quantize_dynamic``
-  (per-channel QInt8). About 2.5x the torch throughput on 2 cores; cosine to torch vectors
-  0.99 on average.
+  (per-channel QInt8). About 1.7x the torch throughput on 2 cores
+  (``benchmarks/bench_embed.py``); cosine to torch vectors 0.99 on average.
 - ``static``: a Model2Vec static model distilled locally from the shipped model on first
   use (``model2vec.distill``, 256 dimensions) and cached; a table lookup per token, orders
   of magnitude faster, for very large dumps and first looks. Its vectors live in another
@@ -31,7 +31,7 @@ from typing import Sequence
 
 from .errors import ResourceError, UsageError
 
-__all__ = ["BACKENDS", "resolve_backend", "load_backend", "vector_space", "compatible"]
+__all__ = ["BACKENDS", "resolve_backend", "load_backend", "vector_space", "compatible", "shipped_model_dir"]
 
 BACKENDS = ("auto", "torch", "onnx", "onnx-int8", "static")
 EXPORT_VERSION = 2  # bump when the export recipe changes: exports are cached under names carrying it
@@ -48,8 +48,8 @@ def vector_space(backend: str) -> str:
 def compatible(trained_id: str | None, current_id: str) -> bool:
     """Whether vectors of embedder ``current_id`` fit a model trained on ``trained_id``.
 
-    Ids are ``NAME@FINGERPRINT`` with an optional ``+static`` suffix (older ids carry no
-    backend and are transformer vectors). Same model name and same vector space: compatible.
+    Ids are ``NAME@FINGERPRINT`` with an optional ``+BACKEND`` suffix (torch ids carry
+    none). Same model name and same vector space: compatible.
     """
     if not trained_id:
         return True
@@ -59,6 +59,16 @@ def compatible(trained_id: str | None, current_id: str) -> bool:
         return base.split("@")[0], vector_space(backend or "torch")
 
     return split(trained_id) == split(current_id)
+
+
+def shipped_model_dir(name: str) -> Path:
+    """Folder of a shipped classifier (``outcomes``, ``solicitation``) for the active backend's vector space.
+
+    ``data/NAME`` was trained on transformer vectors (torch, onnx, onnx-int8);
+    ``data/NAME-static`` on the locally distilled static model's vectors.
+    """
+    suffix = "-static" if vector_space(resolve_backend(None)) == "static" else ""
+    return Path(__file__).resolve().parent / "data" / f"{name}{suffix}"
 
 
 def check_static_weights(trained_weights: str | None, what: str) -> None:

@@ -372,7 +372,7 @@ def _load_units(ctx: click.Context, path: str, cfg, run, taxonomy: str | None, s
               help="Assign to the themes saved by an earlier run (its theme_model folder) instead of fitting new ones.")
 @click.option("--keep-outliers", is_flag=True, help="Leave HDBSCAN's outliers unassigned (default: reassign to the nearest theme).")
 @click.option("--method", type=click.Choice(["auto", "hdbscan", "kmeans", "agglomerative"]), default="auto", show_default=True,
-              help="Clustering: auto = agglomerative below 50 units, UMAP + HDBSCAN above.")
+              help="Clustering: auto = agglomerative below 50 units, UMAP + k-means above.")
 @click.option("--max-parents", default=8, show_default=True, type=int, help="Top-level groups in the theme hierarchy.")
 @click.option("--seed", default=None, type=int, help="Seed for UMAP and k-means (default: run.seed, 42).")
 @click.option("--taxonomy", default=None, type=click.Path(exists=True, dir_okay=False), help="Enabler taxonomy TOML (names enabler themes).")

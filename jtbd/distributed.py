@@ -23,6 +23,8 @@ from .errors import ResourceError, UsageError
 
 __all__ = ["connect", "per_record_stages"]
 
+_WORKER_STAGES: dict[tuple, tuple] = {}  # worker side: splitter and extractor per configuration
+
 
 def connect(address: str):
     """A ``distributed.Client`` for ``local``, ``local:N`` or a scheduler address (``tcp://host:8786``)."""
@@ -54,8 +56,14 @@ def _partition(records, splitter_kwargs: dict, outcome_model: Any, env: dict):
     from .extract import OutcomeExtractor
     from .solicitation import SolicitationSplitter
 
-    recs = SolicitationSplitter(**splitter_kwargs).transform(records)
-    ex = OutcomeExtractor(model=outcome_model)
+    key = (repr(sorted(splitter_kwargs.items())), str(outcome_model), env.get("JTBD_EMBEDDER"))
+    stages = _WORKER_STAGES.get(key) if isinstance(outcome_model, (str, type(None))) else None
+    if stages is None:  # built once per worker process for a given configuration
+        stages = (SolicitationSplitter(**splitter_kwargs), OutcomeExtractor(model=outcome_model))
+        if isinstance(outcome_model, (str, type(None))):
+            _WORKER_STAGES[key] = stages
+    splitter, ex = stages
+    recs = splitter.transform(records)
     res = ex.transform(recs)
     return recs, res.units, res.outcomes, res.info
 

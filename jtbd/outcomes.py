@@ -37,15 +37,10 @@ _ALIASES = {"o": "outcome", "e": "enabler", "b": "both", "x": "other", "none": "
 
 
 def default_model_dir() -> Path:
-    """Folder of the shipped outcome model for the active embedding backend's vector space.
+    """Folder of the shipped outcome model for the active embedding backend (see :func:`jtbd.backends.shipped_model_dir`)."""
+    from .backends import shipped_model_dir
 
-    ``data/outcomes`` (trained on transformer vectors: torch, onnx, onnx-int8) or
-    ``data/outcomes-static`` (trained on the locally distilled static model's vectors).
-    """
-    from .backends import resolve_backend, vector_space
-
-    suffix = "-static" if vector_space(resolve_backend(None)) == "static" else ""
-    return Path(__file__).resolve().parent / "data" / f"outcomes{suffix}"
+    return shipped_model_dir("outcomes")
 
 
 def normalise_labels(values) -> list[str]:

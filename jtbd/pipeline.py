@@ -150,20 +150,20 @@ def analyze(data, *, config=None, seed: int | None = None, min_n: int = 30, them
 
     from .config import Config
 
-    backend = embedder or ((config or Config()).embed.backend if (config or Config()).embed.backend != "auto" else None)
-    if not backend:
-        return _analyze(data, config=config, seed=seed, min_n=min_n, theme_model=theme_model, outcome_model=outcome_model,
-                        dask=dask, progress=progress, period=period, **load_options)
+    configured = (config or Config()).embed.backend
+    backend = embedder or (configured if configured != "auto" else None)
     previous = os.environ.get("JTBD_EMBEDDER")
-    os.environ["JTBD_EMBEDDER"] = backend
+    if backend:
+        os.environ["JTBD_EMBEDDER"] = backend  # every stage's get_embedder() reads it
     try:
         return _analyze(data, config=config, seed=seed, min_n=min_n, theme_model=theme_model, outcome_model=outcome_model,
                         dask=dask, progress=progress, period=period, **load_options)
     finally:
-        if previous is None:
-            os.environ.pop("JTBD_EMBEDDER", None)
-        else:
-            os.environ["JTBD_EMBEDDER"] = previous
+        if backend:
+            if previous is None:
+                os.environ.pop("JTBD_EMBEDDER", None)
+            else:
+                os.environ["JTBD_EMBEDDER"] = previous
 
 
 def _analyze(data, *, config, seed, min_n, theme_model, outcome_model, dask, progress, period, **load_options) -> AnalysisResult:
@@ -204,7 +204,8 @@ def _analyze(data, *, config, seed, min_n, theme_model, outcome_model, dask, pro
         try:
             _stage("solicitation + extraction on Dask", progress)
             t = time.perf_counter()
-            model_arg = outcome_model if outcome_model is None or isinstance(outcome_model, (str, Path)) else ex.model
+            # a folder travels as its path (workers load it once); a model object travels pickled
+            model_arg = str(outcome_model) if isinstance(outcome_model, Path) else outcome_model if outcome_model is None or isinstance(outcome_model, str) else ex.model
             records, units, outcomes, extraction_info, dask_info = per_record_stages(
                 loaded.records, client=client, splitter_kwargs=splitter_kwargs, outcome_model=model_arg)
             timings["solicitation_and_extract_dask"] = round(time.perf_counter() - t, 3)
@@ -214,11 +215,10 @@ def _analyze(data, *, config, seed, min_n, theme_model, outcome_model, dask, pro
                 client.close()
                 if cluster is not None:
                     cluster.close()
-        extracted = type("Extracted", (), {"info": extraction_info})()
     else:
         records = timed("solicitation", lambda: splitter.transform(loaded.records, progress=progress))
         extracted = timed("extract", lambda: ex.transform(records, progress=progress))
-        units, outcomes = extracted.units, extracted.outcomes
+        units, outcomes, extraction_info = extracted.units, extracted.outcomes, extracted.info
     theme_results = {}
     for kind in ("job", "enabler"):
         def run_kind(kind=kind):
@@ -299,7 +299,7 @@ def _analyze(data, *, config, seed, min_n, theme_model, outcome_model, dask, pro
         "inputs": info.get("inputs", []), "config": cfg.to_dict(), "seeds": {"seed": seed},
         "counts": {"records": len(records), "skipped": int(len(loaded.skipped)), "units": len(units), "outcome_units": len(outcomes),
                    "themes": {k: r.info.get("n_themes", 0) for k, r in theme_results.items()}},
-        "models": {"solicitation": splitter.describe(), "extraction": extracted.info,
+        "models": {"solicitation": splitter.describe(), "extraction": extraction_info,
                    "themes": {k: {kk: v for kk, v in r.info.items() if kk != "embedding"} for k, r in theme_results.items()},
                    "embedding": get_embedder().describe()},
         "load": {k: v for k, v in info.items() if k != "inputs"}, "timings": timings, "dask": dask_info,

@@ -101,14 +101,10 @@ def parse_solicited_labels(values) -> list[int]:
 
 
 def default_model_dir() -> Path:
-    """Folder of the shipped solicitation model for the active embedding backend's vector space (see outcomes)."""
-    from .backends import resolve_backend, vector_space
+    """Folder of the shipped solicitation model for the active embedding backend (see :func:`jtbd.backends.shipped_model_dir`)."""
+    from .backends import shipped_model_dir
 
-    suffix = "-static" if vector_space(resolve_backend(None)) == "static" else ""
-    return Path(__file__).resolve().parent / "data" / f"solicitation{suffix}"
-
-
-# --------------------------------------------------------------------------- the text model
+    return shipped_model_dir("solicitation")
 
 
 class SolicitationModel:
