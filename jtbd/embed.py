@@ -195,7 +195,8 @@ class Embedder:
         suffix = "" if self.backend == "torch" else f"+{self.backend}"
         self.model_id = f"{self.model_name}@{self.fingerprint}{suffix}"
         name = f"{self.model_name}-{self.fingerprint}{'-' + self.backend if suffix else ''}-{self.dim}.sqlite3"
-        self._cache = _VectorCache(cache_dir() / "embeddings" / name, self.dim) if self.use_cache else None
+        # static vectors are a table lookup: computing one is faster than reading it back from SQLite, so they are not cached
+        self._cache = _VectorCache(cache_dir() / "embeddings" / name, self.dim) if self.use_cache and self.backend != "static" else None
 
     def _read_dim(self) -> int:
         import json

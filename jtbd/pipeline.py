@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["analyze", "AnalysisResult", "question_audit", "METRIC_TABLES"]
+__all__ = ["analyze", "AnalysisResult", "question_audit", "compute_metrics", "METRIC_TABLES"]
 
 METRIC_TABLES = ("headline", "scores_by_group", "theme_impact", "centricity", "opportunity", "value_priority", "value_tiers",
                  "up_and_comers", "question_audit", "theme_trends", "theme_channels")
@@ -76,6 +76,82 @@ class AnalysisResult:
 def _stage(name: str, progress: bool) -> None:
     if progress:
         print(f"[jtbd] {name} ...", file=sys.stderr, flush=True)
+
+
+def compute_metrics(records, units, themes, assignments, *, score_scale=None, outcome_model=None, seed: int = 42,
+                    min_n: int = 30, period: str = "M") -> tuple[dict, dict]:
+    """Every metric table the data allows, and the reason for each it does not: ``(metrics, not_made)``.
+
+    Needs only slim tables: ``records`` without text (``record_id``, ``solicitation`` and the
+    role columns present), ``units`` with ``record_id`` and ``label``, ``assignments`` with
+    ``record_id``, ``theme_id``, ``kind`` (and ``theme``); the streaming pipeline reads just
+    these columns back from the run folder.
+    """
+    import pandas as pd
+
+    from . import metrics as M
+
+    metrics: dict[str, Any] = {}
+    not_made: dict[str, str] = {}
+    scale = score_scale
+    rthemes = M.record_themes(assignments)
+    has_score = "score" in records.columns and records["score"].notna().any()
+    head = {"records": len(records), "units": len(units),
+            "solicited": int((records["solicitation"] == "solicited").sum()),
+            "unsolicited": int((records["solicitation"] == "unsolicited").sum()),
+            "job_themes": int((themes["kind"] == "job").sum()) if len(themes) else 0,
+            "enabler_themes": int((themes["kind"] == "enabler").sum()) if len(themes) else 0}
+    if has_score:
+        s = M.score_summary(records["score"], scale)
+        head.update({"measure": s["measure"], "score": s["value"], "score_ci_low": s["ci_low"], "score_ci_high": s["ci_high"],
+                     "score_n": s["n"], "score_method": s["method"], "scale": str(scale)})
+    metrics["headline"] = pd.DataFrame([head])
+    if has_score:
+        parts = [M.group_scores(records, "solicitation", scale, min_n=min_n)]
+        if "channel" in records.columns and records["channel"].notna().any():
+            parts.append(M.group_scores(records, "channel", scale, min_n=min_n))
+        if "date" in records.columns and records["date"].notna().any():
+            r = records.assign(period=pd.to_datetime(records["date"], errors="coerce", utc=True).dt.tz_localize(None).dt.to_period(period).astype(str))
+            parts.append(M.group_scores(r[r["period"] != "NaT"], "period", scale, min_n=min_n))
+        metrics["scores_by_group"] = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
+        metrics["theme_impact"] = M.theme_impact(records, rthemes, themes, scale, min_n=min_n)
+    else:
+        not_made["scores_by_group"] = not_made["theme_impact"] = "no score column (NPS 0-10, CSAT or FFT) was found or named (--score-col)"
+    metrics["centricity"] = M.centricity(units.merge(records[["record_id", "solicitation"]], on="record_id", how="left",
+                                                     suffixes=("_unit", "")) if "solicitation" not in units.columns else units,
+                                         seed=seed, min_n=min_n)
+    if len(themes) and (themes["kind"] == "job").any():
+        metrics["opportunity"] = M.opportunity_table(themes, min_n=min_n)
+    else:
+        not_made["opportunity"] = "no job themes (no outcome units)"
+    has_value = {"customer_id", "customer_value"} <= set(records.columns) and records["customer_value"].notna().any()
+    if has_value and len(rthemes):
+        metrics["value_priority"], metrics["value_tiers"], metrics["up_and_comers"] = M.value_tables(records, rthemes, themes, min_n=min_n)
+    else:
+        for k in ("value_priority", "value_tiers", "up_and_comers"):
+            not_made[k] = "no customer id and customer value columns (--customer-col, --value-col)"
+    if "question" in records.columns and records["question"].notna().any():
+        qs = sorted(records["question"].dropna().astype(str).unique().tolist())
+        focus = _question_focus(qs, outcome_model) if outcome_model is not None else {}
+        metrics["question_audit"] = question_audit(records, units, rthemes, themes, focus, min_n=min_n)
+    else:
+        not_made["question_audit"] = "no question column or wide survey export"
+    if "date" in records.columns and records["date"].notna().any() and len(rthemes):
+        metrics["theme_trends"] = M.theme_trends(records, rthemes, themes, freq=period, min_n=min_n)
+    else:
+        not_made["theme_trends"] = "no dates"
+    if "channel" in records.columns and records["channel"].notna().any() and len(rthemes):
+        m = rthemes.merge(records[["record_id", "channel"]], on="record_id")
+        per = records.groupby("channel").size()
+        tc = m.groupby(["theme_id", "kind", "channel"]).record_id.nunique().rename("records").reset_index()
+        tc["n"] = tc["channel"].map(per)
+        tc["share"] = tc["records"] / tc["n"]
+        tc["label"] = tc["theme_id"].map(themes.set_index("theme_id")["label"])
+        tc["small_sample"] = tc["n"] < min_n
+        metrics["theme_channels"] = tc
+    else:
+        not_made["theme_channels"] = "no channel column"
+    return metrics, not_made
 
 
 def question_audit(records, units, rthemes, themes, focus: dict, *, min_n: int = 30):
@@ -169,7 +245,6 @@ def analyze(data, *, config=None, seed: int | None = None, min_n: int = 30, them
 def _analyze(data, *, config, seed, min_n, theme_model, outcome_model, dask, progress, period, **load_options) -> AnalysisResult:
     import pandas as pd
 
-    from . import metrics as M
     from .config import Config
     from .embed import get_embedder
     from .extract import OutcomeExtractor
@@ -234,66 +309,8 @@ def _analyze(data, *, config, seed, min_n, theme_model, outcome_model, dask, pro
 
     _stage("metrics", progress)
     t0 = time.perf_counter()
-    metrics: dict[str, Any] = {}
-    not_made: dict[str, str] = {}
-    rthemes = M.record_themes(assignments)
-    scale = info.get("score_scale")
-    has_score = "score" in records.columns and records["score"].notna().any()
-    head = {"records": len(records), "units": len(units),
-            "solicited": int((records["solicitation"] == "solicited").sum()),
-            "unsolicited": int((records["solicitation"] == "unsolicited").sum()),
-            "job_themes": int((themes["kind"] == "job").sum()) if len(themes) else 0,
-            "enabler_themes": int((themes["kind"] == "enabler").sum()) if len(themes) else 0}
-    if has_score:
-        s = M.score_summary(records["score"], scale)
-        head.update({"measure": s["measure"], "score": s["value"], "score_ci_low": s["ci_low"], "score_ci_high": s["ci_high"],
-                     "score_n": s["n"], "score_method": s["method"], "scale": str(scale)})
-    metrics["headline"] = pd.DataFrame([head])
-    if has_score:
-        parts = [M.group_scores(records, "solicitation", scale, min_n=min_n)]
-        if "channel" in records.columns and records["channel"].notna().any():
-            parts.append(M.group_scores(records, "channel", scale, min_n=min_n))
-        if "date" in records.columns and records["date"].notna().any():
-            r = records.assign(period=pd.to_datetime(records["date"], errors="coerce", utc=True).dt.tz_localize(None).dt.to_period(period).astype(str))
-            parts.append(M.group_scores(r[r["period"] != "NaT"], "period", scale, min_n=min_n))
-        metrics["scores_by_group"] = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
-        metrics["theme_impact"] = M.theme_impact(records, rthemes, themes, scale, min_n=min_n)
-    else:
-        not_made["scores_by_group"] = not_made["theme_impact"] = "no score column (NPS 0-10, CSAT or FFT) was found or named (--score-col)"
-    metrics["centricity"] = M.centricity(units.merge(records[["record_id", "solicitation"]], on="record_id", how="left",
-                                                     suffixes=("_unit", "")) if "solicitation" not in units.columns else units,
-                                         seed=seed, min_n=min_n)
-    if len(themes) and (themes["kind"] == "job").any():
-        metrics["opportunity"] = M.opportunity_table(themes, min_n=min_n)
-    else:
-        not_made["opportunity"] = "no job themes (no outcome units)"
-    has_value = {"customer_id", "customer_value"} <= set(records.columns) and records["customer_value"].notna().any()
-    if has_value and len(rthemes):
-        metrics["value_priority"], metrics["value_tiers"], metrics["up_and_comers"] = M.value_tables(records, rthemes, themes, min_n=min_n)
-    else:
-        for k in ("value_priority", "value_tiers", "up_and_comers"):
-            not_made[k] = "no customer id and customer value columns (--customer-col, --value-col)"
-    if "question" in records.columns and records["question"].notna().any():
-        qs = sorted(records["question"].dropna().astype(str).unique().tolist())
-        focus = _question_focus(qs, ex.model)
-        metrics["question_audit"] = question_audit(records, units, rthemes, themes, focus, min_n=min_n)
-    else:
-        not_made["question_audit"] = "no question column or wide survey export"
-    if "date" in records.columns and records["date"].notna().any() and len(rthemes):
-        metrics["theme_trends"] = M.theme_trends(records, rthemes, themes, freq=period, min_n=min_n)
-    else:
-        not_made["theme_trends"] = "no dates"
-    if "channel" in records.columns and records["channel"].notna().any() and len(rthemes):
-        m = rthemes.merge(records[["record_id", "channel"]], on="record_id")
-        per = records.groupby("channel").size()
-        tc = m.groupby(["theme_id", "kind", "channel"]).record_id.nunique().rename("records").reset_index()
-        tc["n"] = tc["channel"].map(per)
-        tc["share"] = tc["records"] / tc["n"]
-        tc["label"] = tc["theme_id"].map(themes.set_index("theme_id")["label"])
-        tc["small_sample"] = tc["n"] < min_n
-        metrics["theme_channels"] = tc
-    else:
-        not_made["theme_channels"] = "no channel column"
+    metrics, not_made = compute_metrics(records, units, themes, assignments, score_scale=info.get("score_scale"),
+                                        outcome_model=ex.model, seed=seed, min_n=min_n, period=period)
     timings["metrics"] = round(time.perf_counter() - t0, 3)
     provenance = {
         "inputs": info.get("inputs", []), "config": cfg.to_dict(), "seeds": {"seed": seed},

@@ -123,8 +123,10 @@ def segment_text(text: str, *, clauses: bool = True, prefer: str = "auto", doc=N
     if not isinstance(text, str) or not text.strip():
         return []
     if doc is None:
+        from .nlp import sentence_only
+
         nlp, _ = _nlp(prefer)
-        doc = nlp(text)
+        doc = next(iter(nlp.pipe([text], disable=sentence_only(nlp))))
     units: list[Unit] = []
     for sent in doc.sents:
         for a, b in _hard_pieces(text, sent.start_char, sent.end_char):
@@ -148,13 +150,16 @@ def segment_records(records, *, text_col: str = "text", id_col: str = "record_id
     """
     import pandas as pd
 
+    from .nlp import sentence_only
+
     nlp, _ = _nlp(prefer)
+    skip = sentence_only(nlp)  # sentences only: no tagger/parser when they cannot change them
     ids = records[id_col].tolist()
     texts = records[text_col].fillna("").astype(str).tolist()
     for i in range(0, len(texts), batch_size):
         rows = []
         chunk = texts[i:i + batch_size]
-        for rid, text, doc in zip(ids[i:i + batch_size], chunk, nlp.pipe(chunk, batch_size=batch_size)):
+        for rid, text, doc in zip(ids[i:i + batch_size], chunk, nlp.pipe(chunk, batch_size=batch_size, disable=skip)):
             for n, u in enumerate(segment_text(text, clauses=clauses, doc=doc)):
                 rows.append({"record_id": rid, "unit_id": f"{rid}#{n}", "sentence": u.sentence, "kind": u.kind,
                              "start": u.start, "end": u.end, "text": u.text})

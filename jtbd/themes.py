@@ -58,7 +58,7 @@ from typing import Any
 
 from .errors import DataError, ResourceError, UsageError
 
-__all__ = ["ThemeOptions", "ThemeModel", "ThemeResult", "fit_themes", "assign_themes", "theme_text", "select_units",
+__all__ = ["ThemeOptions", "ThemeModel", "ThemeResult", "fit_themes", "assign_themes", "assign_rows", "theme_text", "select_units",
            "evaluate_themes", "THEME_COLUMNS", "ASSIGNMENT_COLUMNS", "KINDS"]
 
 KINDS = {"job": ("outcome", "both"), "enabler": ("enabler", "both")}
@@ -616,6 +616,40 @@ def assign_themes(units, model: ThemeModel | str | Path, *, outcomes=None, embed
     info = {"kind": model.kind, "method": "assigned to saved themes", "units_themed": n, "n_themes": k,
             "outlier_share": float((labels < 0).mean()), "model_fit": model.fit_info}
     return ThemeResult(themes, assignments, model, info)
+
+
+def assign_rows(units, model: ThemeModel, *, keep: dict | None = None, embedder=None):
+    """Assignments only (no themes table) of ``units`` to ``model``'s themes: the streaming pipeline's per-chunk step.
+
+    ``units`` must hold whole records (a unit's theming vector uses its neighbours).
+    ``keep``: ``{unit_id: theme}`` of units whose theme is already known (the fit sample's
+    clustering), kept as they are; every other unit goes to the nearest centroid with
+    cosine >= the model's ``outlier_similarity``, as :func:`assign_themes` does.
+    """
+    import numpy as np
+
+    from .embed import get_embedder
+
+    embedder = embedder or get_embedder()
+    _check_embedding(model, embedder)
+    o = dict(model.options)
+    o.pop("kind", None)
+    opts = ThemeOptions(kind=model.kind, **o)
+    rows, X, _ = _prepare(units, opts, embedder)
+    n = len(rows)
+    if n == 0 or model.n_themes == 0:
+        return _empty_assignments()
+    C = np.asarray(model.centroids)
+    sims = X @ C.T
+    labels = sims.argmax(axis=1)
+    best = sims[np.arange(n), labels]
+    labels = np.where(best >= opts.outlier_similarity, labels, -1)
+    if keep:
+        known = rows["unit_id"].astype(str).map(keep)
+        has = known.notna().to_numpy()
+        labels[has] = known[has].astype(int).to_numpy()
+        best[has] = np.where(labels[has] >= 0, sims[np.flatnonzero(has), np.maximum(labels[has], 0)], np.nan)
+    return _assignments(rows, model.kind, labels, np.where(labels >= 0, best, np.nan))
 
 
 # ---------------------------------------------------------------- tables
