@@ -23,6 +23,7 @@ file is downloaded.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -71,12 +72,28 @@ def shipped_model_dir(name: str) -> Path:
     return Path(__file__).resolve().parent / "data" / f"{name}{suffix}"
 
 
-def check_static_weights(trained_weights: str | None, what: str) -> None:
-    """Warn when a model trained on static vectors meets a different local distillation.
+STATIC_PROBE_ROWS = 64  # rows of the static embedding table kept to compare two distillations numerically
+_PROBES = Path(__file__).resolve().parent / "data" / "static-probes"
 
-    Distillation is deterministic for a given model2vec/torch/scikit-learn (two runs here
-    gave identical weights), so the shipped static models match a fresh distillation; a
-    different library version could change the weights, and the warning says so.
+
+def static_probe(weights) -> "object":
+    """Every ``len/64``-th row of a static embedding table: enough to tell two distillations apart."""
+    import numpy as np
+
+    w = np.asarray(weights, dtype=np.float32)
+    step = max(1, len(w) // STATIC_PROBE_ROWS)
+    return w[::step][:STATIC_PROBE_ROWS].copy()
+
+
+def check_static_weights(trained_weights: str | None, what: str) -> None:
+    """Warn when a model trained on static vectors meets a numerically different local distillation.
+
+    A distillation's bytes depend on the BLAS thread count (a Dask worker with one thread and
+    a 2-thread process give tables that differ by ~1e-3, cosine > 0.99999), so equal ids are
+    not required: when the ids differ, the current table is compared with the probe rows
+    (:func:`static_probe`) saved for the trained weights (shipped in ``jtbd/data/static-probes``
+    or beside a model trained with ``jtbd --embedder static train``), and only a real
+    difference (a probe row with cosine < 0.999, or no probe to compare) warns.
     """
     if not trained_weights:
         return
@@ -86,12 +103,46 @@ def check_static_weights(trained_weights: str | None, what: str) -> None:
     if emb.backend != "static":
         return
     current = emb.describe().get("static_weights_id")
-    if current and current != trained_weights:
-        import warnings
+    if not current or current == trained_weights or static_weights_match(trained_weights) is True:
+        return
+    import warnings
 
-        warnings.warn(f"the {what} was trained on static vectors {trained_weights}, this machine distilled {current}: "
-                      f"results may be off; retrain it with `jtbd --embedder static train ...` or use --embedder onnx-int8",
-                      stacklevel=3)
+    warnings.warn(f"the {what} was trained on static vectors {trained_weights}, this machine distilled {current}, and their "
+                  f"embedding tables differ: results may be off; retrain it with `jtbd --embedder static train ...` "
+                  f"or use --embedder onnx-int8", stacklevel=3)
+
+
+@functools.lru_cache(maxsize=8)
+def static_weights_match(trained_weights: str, min_cosine: float = 0.999) -> bool | None:
+    """Whether this machine's static table equals (numerically) the one with id ``trained_weights``; ``None``: no probe."""
+    import numpy as np
+
+    from .embed import get_embedder
+
+    probe_file = _PROBES / f"{trained_weights}.npy"
+    if not probe_file.exists():
+        return None
+    probe = np.load(probe_file)
+    current = static_probe(get_embedder()._backend().model.embedding)
+    if current.shape != probe.shape:
+        return False
+    num = (current * probe).sum(axis=1)
+    den = np.linalg.norm(current, axis=1) * np.linalg.norm(probe, axis=1)
+    cos = np.where(den > 0, num / np.where(den > 0, den, 1), 1.0)
+    return bool(cos.min() >= min_cosine)
+
+
+def save_static_probe() -> Path:
+    """Write the probe of this machine's static table to ``jtbd/data/static-probes`` (run after retraining shipped models)."""
+    import numpy as np
+
+    from .embed import get_embedder
+
+    emb = get_embedder(backend="static")
+    _PROBES.mkdir(parents=True, exist_ok=True)
+    target = _PROBES / f"{emb._backend().weights_id}.npy"
+    np.save(target, static_probe(emb._backend().model.embedding))
+    return target
 
 
 def resolve_backend(name: str | None, *, device: str = "cpu") -> str:

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import click
 
 from . import __version__
-from .errors import JtbdError
+from .errors import JtbdError, UsageError
 
 LOAD_OPTIONS = [
     ("text_col", "--text-col", "Column holding the feedback text."),
@@ -439,7 +439,7 @@ def themes(ctx: click.Context, path: str, kind: str, theme_model: str | None, ke
 
 
 @cli.command()
-@click.argument("path", type=click.Path(exists=True))
+@click.argument("path")
 @load_options
 @click.option("--model", "theme_model", default=None, type=click.Path(exists=True, file_okay=False),
               help="theme_model folder of an earlier run: assign to its themes instead of fitting new ones.")
@@ -451,38 +451,78 @@ def themes(ctx: click.Context, path: str, kind: str, theme_model: str | None, ke
 @click.option("--no-report", is_flag=True, help="Do not write report.html (rebuild it later with `jtbd report RUN_DIR`).")
 @click.option("--outcome-model", default=None, type=click.Path(exists=True, file_okay=False),
               help="Outcome/enabler classifier saved by `jtbd train outcomes` (default: the shipped one).")
+@click.option("--stream/--no-stream", "stream", default=None,
+              help="Stream the dump in chunks in bounded memory (default: when the input is 100 MB or more).")
+@click.option("--chunk-size", default=50_000, show_default=True, type=click.IntRange(min=1), help="Records per chunk when streaming.")
+@click.option("--sample-records", default=20_000, show_default=True, type=click.IntRange(min=100),
+              help="Records in the stratified theme-fitting sample when streaming.")
 @click.option("--dask", "dask_address", default=None, metavar="ADDRESS",
               help="Run the split and extraction on Dask: local, local:N (a LocalCluster of N workers) or tcp://SCHEDULER:8786.")
 @click.pass_context
 def analyze(ctx: click.Context, path: str, theme_model: str | None, min_n: int, period: str, seed: int | None, out: str | None,
-            as_csv: bool | None, no_report: bool, outcome_model: str | None, dask_address: str | None, **kwargs: Any) -> None:
-    """The whole pipeline: load, split, extract, themes and metrics, into one run folder."""
+            as_csv: bool | None, no_report: bool, outcome_model: str | None, dask_address: str | None, stream: bool | None,
+            chunk_size: int, sample_records: int, **kwargs: Any) -> None:
+    """The whole pipeline: load, split, extract, themes and metrics, into one run folder.
+
+    PATH is a file, a folder of exports or a quoted glob ('exports/*.parquet').
+    """
     from .pipeline import analyze as run_analysis
 
     cfg, cfg_path = _config(ctx, load=_load_overrides(kwargs), run={"out": out, "csv": as_csv})
-    result = run_analysis(path, config=cfg, seed=seed, min_n=min_n, theme_model=theme_model, outcome_model=outcome_model,
-                          dask=dask_address, progress=_progress(ctx), period=period)
-    result.provenance["config_file"] = cfg_path
-    run = result.save(cfg.run.out, csv=cfg.run.csv, config=cfg.to_dict(), report=False)
-    h = result.metrics["headline"].iloc[0].to_dict()
-    click.echo(f"{h['records']:,} records ({h['solicited']:,} solicited, {h['unsolicited']:,} unsolicited) -> {h['units']:,} units -> {run.path}")
-    if "score" in h:
-        click.echo(f"  {h['measure']} {h['score']:.1f} (95% CI {h['score_ci_low']:.1f} to {h['score_ci_high']:.1f}, n {int(h['score_n']):,})")
-    c = result.metrics["centricity"].set_index("group")
-    for g in ("solicited", "unsolicited", "gap (unsolicited - solicited)"):
-        if g in c.index:
-            r = c.loc[g]
-            click.echo(f"  outcome share, {g:<30} {100 * r['outcome_share']:5.1f}%  (95% CI {100 * r['ci_low']:.1f} to {100 * r['ci_high']:.1f})")
-    jobs = result.themes[result.themes["kind"] == "job"].sort_values("n_records", ascending=False).head(5)
-    click.echo(f"  {h['job_themes']} job themes, {h['enabler_themes']} enabler themes; top jobs:")
-    for _, t in jobs.iterrows():
-        click.echo(f"    [{t['theme_id']:>4}] {int(t['n_records']):>5,} records  {t['label']}")
-    for name, why in result.not_made.items():
-        click.echo(f"  not made: {name} ({why})")
+    from .stream import input_files, is_glob
+
+    if is_glob(path) and stream is False:
+        raise UsageError("E233", f"'{path}' is a glob: only a streamed run reads globs",
+                         fix="drop --no-stream, or point at a folder holding the files")
+    if is_glob(path) and stream is None:
+        stream = True
+    if stream is None:
+        size = sum(p.stat().st_size for p in input_files(path))
+        stream = size >= STREAM_BYTES
+        if stream and _progress(ctx):
+            click.echo(f"[jtbd] input is {size / 1e6:,.0f} MB: streaming in chunks of {chunk_size:,} records (--no-stream to load it whole)", err=True)
+    if stream:
+        if cfg.run.csv:
+            raise UsageError("E232", "--stream writes Parquet tables only", fix="drop --csv (read the Parquet tables with pandas)")
+        from .stream import analyze_stream
+
+        run = analyze_stream(path, out=cfg.run.out, config=cfg, seed=seed, min_n=min_n, theme_model=theme_model,
+                             outcome_model=outcome_model, chunk_size=chunk_size, sample_records=sample_records,
+                             progress=_progress(ctx), period=period, report=False, config_file=cfg_path, dask=dask_address)
+        from .runs import read_run_table
+
+        _summary(read_run_table(run.path, "metrics_headline").iloc[0].to_dict(), read_run_table(run.path, "metrics_centricity"),
+                 read_run_table(run.path, "themes"), json.loads((run.path / "run.json").read_text()).get("not_made", {}), run)
+    else:
+        result = run_analysis(path, config=cfg, seed=seed, min_n=min_n, theme_model=theme_model, outcome_model=outcome_model,
+                              dask=dask_address, progress=_progress(ctx), period=period)
+        result.provenance["config_file"] = cfg_path
+        run = result.save(cfg.run.out, csv=cfg.run.csv, config=cfg.to_dict(), report=False)
+        _summary(result.metrics["headline"].iloc[0].to_dict(), result.metrics["centricity"], result.themes, result.not_made, run)
     if not no_report:
         from .report import build_report
 
         click.echo(f"  report: {build_report(run.path)}")
+
+
+STREAM_BYTES = 100_000_000  # inputs this large are streamed unless --no-stream
+
+
+def _summary(h: dict, centricity, themes, not_made: dict, run) -> None:
+    click.echo(f"{h['records']:,} records ({h['solicited']:,} solicited, {h['unsolicited']:,} unsolicited) -> {h['units']:,} units -> {run.path}")
+    if "score" in h:
+        click.echo(f"  {h['measure']} {h['score']:.1f} (95% CI {h['score_ci_low']:.1f} to {h['score_ci_high']:.1f}, n {int(h['score_n']):,})")
+    c = centricity.set_index("group")
+    for g in ("solicited", "unsolicited", "gap (unsolicited - solicited)"):
+        if g in c.index:
+            r = c.loc[g]
+            click.echo(f"  outcome share, {g:<30} {100 * r['outcome_share']:5.1f}%  (95% CI {100 * r['ci_low']:.1f} to {100 * r['ci_high']:.1f})")
+    jobs = themes[themes["kind"] == "job"].sort_values("n_records", ascending=False).head(5)
+    click.echo(f"  {h['job_themes']} job themes, {h['enabler_themes']} enabler themes; top jobs:")
+    for _, t in jobs.iterrows():
+        click.echo(f"    [{t['theme_id']:>4}] {int(t['n_records']):>5,} records  {t['label']}")
+    for name, why in not_made.items():
+        click.echo(f"  not made: {name} ({why})")
 
 
 @cli.command()

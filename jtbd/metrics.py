@@ -238,8 +238,11 @@ def centricity(units, *, by: str = "solicitation", n_boot: int = 1000, seed: int
             continue
         o, t = per["o"].to_numpy(), per["t"].to_numpy()
         share = o.sum() / t.sum()
-        idx = rng.integers(0, n, size=(n_boot, n))
-        bs = o[idx].sum(axis=1) / t[idx].sum(axis=1)
+        bs = np.empty(n_boot)
+        step = max(1, min(n_boot, 4_000_000 // n))  # resamples drawn a block at a time: memory stays bounded for a million records
+        for b in range(0, n_boot, step):
+            idx = rng.integers(0, n, size=(min(step, n_boot - b), n))
+            bs[b:b + len(idx)] = o[idx].sum(axis=1) / t[idx].sum(axis=1)
         boots[str(g)] = bs
         rows.append({"group": str(g), "n": n, "units": int(t.sum()), "outcome_share": share, "enabler_share": 1 - share,
                      "ci_low": float(np.quantile(bs, 0.025)), "ci_high": float(np.quantile(bs, 0.975))})

@@ -57,12 +57,17 @@ _STREAMED_FORMATS = {".parquet", ".csv", ".tsv", ".txt"}
 # --------------------------------------------------------------------------- input
 
 
+def is_glob(source) -> bool:
+    """Whether ``source`` is a glob pattern rather than a path."""
+    return isinstance(source, str) and any(ch in source for ch in "*?[") and not Path(source).exists()
+
+
 def input_files(source) -> list[Path]:
     """The files of ``source``: one file, a folder (supported files below it) or a glob."""
     from .io import iter_input_files
 
     text = str(source)
-    if any(ch in text for ch in "*?["):
+    if is_glob(text):
         files = sorted(Path(p) for p in _glob.glob(text, recursive=True) if Path(p).is_file())
         if not files:
             raise UsageError("E230", f"'{text}' matches no files", fix="check the pattern, e.g. 'exports/*.parquet'")
@@ -125,7 +130,7 @@ def _csv_chunks(path: Path, chunk_size: int, encoding: str | None) -> Iterator[t
                 grid.rows.append(row)
                 grid.row_numbers.append(start)
             start = reader.line_num + 1
-            if len(grid.rows) >= chunk_size + (len(header_rows) if header_rows else 0) and len(grid.rows) > 1:
+            if len(grid.rows) >= chunk_size + (len(header_rows) if header_rows is not None else 1):  # header rows + chunk_size
                 if header_rows is None:
                     n = detect_header(grid.rows).n_rows
                     header_rows = list(zip(grid.rows[:n], grid.row_numbers[:n]))
@@ -233,7 +238,7 @@ class TableWriter:
         if self._writer is None:
             table = pa.Table.from_pandas(df, preserve_index=False)
             fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
-            self._schema = pa.schema(fields)
+            self._schema = pa.schema(fields, metadata=table.schema.metadata)  # keeps pandas dtypes (Float64, ...) on read
             table = table.cast(self._schema)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._writer = pq.ParquetWriter(self.path, self._schema)
@@ -380,9 +385,10 @@ def _read_records_of(path: Path, ids: set[str]) -> Any:
     return pd.concat(parts, ignore_index=True) if parts else None
 
 
-def analyze_stream(data, *, out, config=None, seed: int | None = None, min_n: int = 30, outcome_model=None,
+def analyze_stream(data, *, out, config=None, seed: int | None = None, min_n: int = 30, theme_model=None, outcome_model=None,
                    embedder: str | None = None, chunk_size: int = 50_000, sample_records: int = 20_000,
-                   progress: bool = False, period: str = "M", report: bool = True, argv=None, **load_options: Any):
+                   progress: bool = False, period: str = "M", report: bool = True, config_file=None, dask=None,
+                   **load_options: Any):
     """Analyse a dump of any size into the run folder ``out``, in bounded memory (see the module doc).
 
     Args:
@@ -390,6 +396,11 @@ def analyze_stream(data, *, out, config=None, seed: int | None = None, min_n: in
         out: The run folder (tables, theme models, ``run.json``, ``report.html``).
         chunk_size: Records read and processed at a time.
         sample_records: Records in the stratified theme-fitting sample.
+        theme_model: A ``theme_model`` folder of an earlier run: assign to its themes instead of fitting.
+        config_file: Path of the config file the options came from (for the manifest).
+        dask: ``"local[:N]"``, a scheduler address or a ``distributed.Client``: each chunk's
+            solicitation split and extraction run on a Dask worker (a few chunks in flight, written
+            back in input order), so streaming uses every core or machine.
         Other arguments as :func:`jtbd.analyze`.
 
     Returns:
@@ -406,9 +417,10 @@ def analyze_stream(data, *, out, config=None, seed: int | None = None, min_n: in
     if backend:
         os.environ["JTBD_EMBEDDER"] = backend
     try:
-        return _analyze_stream(data, out=out, cfg=cfg, seed=seed, min_n=min_n, outcome_model=outcome_model,
-                               chunk_size=chunk_size, sample_records=sample_records, progress=progress, period=period,
-                               report=report, argv=argv, **load_options)
+        return _analyze_stream(data, out=out, cfg=cfg, seed=seed, min_n=min_n, theme_model=theme_model,
+                               outcome_model=outcome_model, chunk_size=chunk_size, sample_records=sample_records,
+                               progress=progress, period=period, report=report, config_file=config_file, dask=dask,
+                               **load_options)
     finally:
         if backend:
             if previous is None:
@@ -422,8 +434,8 @@ def _stage(name: str, progress: bool) -> None:
         print(f"[jtbd] {name} ...", file=sys.stderr, flush=True)
 
 
-def _analyze_stream(data, *, out, cfg, seed, min_n, outcome_model, chunk_size, sample_records, progress, period, report, argv,
-                    **load_options):
+def _analyze_stream(data, *, out, cfg, seed, min_n, theme_model, outcome_model, chunk_size, sample_records, progress, period,
+                    report, config_file, dask, **load_options):
     import pandas as pd
 
     from .embed import get_embedder
@@ -431,13 +443,13 @@ def _analyze_stream(data, *, out, cfg, seed, min_n, outcome_model, chunk_size, s
     from .pipeline import compute_metrics
     from .runs import RunFolder
     from .solicitation import SolicitationSplitter
-    from .themes import ASSIGNMENT_COLUMNS, fit_themes
+    from .themes import ASSIGNMENT_COLUMNS, ThemeModel, assign_themes, fit_themes
     from .themes import assign_rows as _assign_rows
 
     if load_options:
         cfg = cfg.override({"load": load_options})
     seed = cfg.run.seed if seed is None else seed
-    run = RunFolder.create(out, command="analyze", config=cfg.to_dict(), **({"argv": argv} if argv else {}))
+    run = RunFolder.create(out, command="analyze", config=cfg.to_dict(), config_file=config_file)
     writers = {name: TableWriter(run.path / f"{name}.parquet") for name in ("records", "units", "outcomes", "skipped")}
     timings: Counter = Counter()
     sampler = RecordSampler(sample_records)
@@ -453,7 +465,37 @@ def _analyze_stream(data, *, out, cfg, seed, min_n, outcome_model, chunk_size, s
         from tqdm.auto import tqdm
 
         bar = tqdm(unit="rec", desc="records", file=sys.stderr)
-    _stage("load, solicitation, extraction (streaming)", progress)
+    client = pending = None
+    dask_info = None
+    if dask is not None:
+        import os
+        from collections import deque
+
+        from .distributed import _partition, connect
+
+        client = connect(dask) if isinstance(dask, str) else dask
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        env = {k: os.environ.get(k) for k in ("JTBD_EMBEDDER", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "TOKENIZERS_PARALLELISM")}
+        model_arg = str(outcome_model) if isinstance(outcome_model, Path) else outcome_model \
+            if outcome_model is None or isinstance(outcome_model, str) else ex.model
+        pending = deque()
+        dask_info = {"scheduler": str(client.scheduler.address), "workers": workers, "chunks": 0,
+                     "on_workers": ["solicitation", "segmentation", "classification", "statements"],
+                     "on_driver": ["reading", "writing", "theme sample", "themes", "metrics", "report"]}
+
+    def collect(result) -> None:
+        nonlocal n_records
+        recs, units, outcomes = result[0], result[1], result[2]
+        if units is not None:
+            writers["units"].write(units)
+            writers["outcomes"].write(outcomes)
+        writers["records"].write(recs)
+        sampler.add(recs)
+        n_records += len(recs)
+        if bar is not None:
+            bar.update(len(recs))
+
+    _stage("load, solicitation, extraction (streaming" + (" on Dask)" if client else ")"), progress)
     t_load = time.perf_counter()
     for loaded, finfo in iter_feedback(data, config=cfg.load, chunk_size=chunk_size):
         info = loaded.info
@@ -466,7 +508,17 @@ def _analyze_stream(data, *, out, cfg, seed, min_n, outcome_model, chunk_size, s
         if loaded.skipped is not None and len(loaded.skipped):
             writers["skipped"].write(loaded.skipped)
         recs = loaded.records
-        if len(recs):
+        if len(recs) and client is not None:
+            kwargs = {"model": cfg.solicitation.model, "text_only": cfg.solicitation.text_only,
+                      "score_scale": info.get("score_scale"), "layout": info.get("layout")}
+            splitters.setdefault(repr((info.get("score_scale"), info.get("layout"))), kwargs)
+            pending.append(client.submit(_partition, recs, kwargs, model_arg, env, pure=False))
+            dask_info["chunks"] += 1
+            while len(pending) > 2 * workers:  # bounded: a few chunks in flight, written back in input order
+                t = time.perf_counter()
+                collect(pending.popleft().result())
+                timings["waiting_for_workers"] += time.perf_counter() - t
+        elif len(recs):
             skey = repr((info.get("score_scale"), info.get("layout")))
             splitter = splitters.get(skey)
             if splitter is None:
@@ -480,12 +532,18 @@ def _analyze_stream(data, *, out, cfg, seed, min_n, outcome_model, chunk_size, s
                 writers["units"].write(u)
                 writers["outcomes"].write(o)
             timings["extract"] += time.perf_counter() - t
-            writers["records"].write(recs)
-            sampler.add(recs)
-            n_records += len(recs)
-            if bar is not None:
-                bar.update(len(recs))
+            collect((recs, None, None))
         t_load = time.perf_counter()
+    if client is not None:
+        t = time.perf_counter()
+        while pending:
+            collect(pending.popleft().result())
+        timings["waiting_for_workers"] += time.perf_counter() - t
+        if isinstance(dask, str):
+            cluster = getattr(client, "cluster", None)
+            client.close()
+            if cluster is not None:
+                cluster.close()
     if bar is not None:
         bar.close()
     writers["records"].close(empty=pd.DataFrame(columns=["record_id", "text", "solicitation"]))
@@ -502,7 +560,11 @@ def _analyze_stream(data, *, out, cfg, seed, min_n, outcome_model, chunk_size, s
     s_units = _read_records_of(run.path / "units.parquet", sample_ids)
     s_outcomes = _read_records_of(run.path / "outcomes.parquet", sample_ids)
     s_units = s_units if s_units is not None else pd.DataFrame(columns=UNIT_COLUMNS)
-    results = {kind: fit_themes(s_units, outcomes=s_outcomes, kind=kind, seed=seed) for kind in ("job", "enabler")}
+    if theme_model:  # described on the sample, every unit assigned below
+        results = {kind: assign_themes(s_units, ThemeModel.load(Path(theme_model) / kind), outcomes=s_outcomes)
+                   for kind in ("job", "enabler")}
+    else:
+        results = {kind: fit_themes(s_units, outcomes=s_outcomes, kind=kind, seed=seed) for kind in ("job", "enabler")}
     timings["themes_fit"] = time.perf_counter() - t
     _stage("themes: assign every unit", progress)
     t = time.perf_counter()
@@ -549,11 +611,11 @@ def _analyze_stream(data, *, out, cfg, seed, min_n, outcome_model, chunk_size, s
         "counts": {"records": n_records, "skipped": int(sum(skipped_counts.values())), "units": n_units,
                    "outcome_units": int(writers["outcomes"].rows),
                    "themes": {k: r.info.get("n_themes", 0) for k, r in results.items()}},
-        "models": {"solicitation": next(iter(splitters.values())).describe() if splitters else None,
+        "models": {"solicitation": _splitter_info(next(iter(splitters.values()))) if splitters else None,
                    "extraction": ex.describe(),
                    "themes": {k: {kk: v for kk, v in r.info.items() if kk != "embedding"} for k, r in results.items()},
                    "embedding": get_embedder().describe()},
-        "load": load_info, "timings": {k: round(v, 3) for k, v in timings.items()}, "dask": None,
+        "load": load_info, "timings": {k: round(v, 3) for k, v in timings.items()}, "dask": dask_info,
         "metrics": {"min_n": min_n, "period": period},
         "streaming": {"chunk_size": chunk_size, "sample_records": sample_records, "records_in_sample": len(sample_ids),
                       "sample_strata": sampler.quotas(), "extraction_chunks_reused": ex.chunks_reused,
@@ -567,6 +629,12 @@ def _analyze_stream(data, *, out, cfg, seed, min_n, outcome_model, chunk_size, s
 
         build_report(run.path)
     return run
+
+
+def _splitter_info(splitter) -> dict:
+    from .solicitation import SolicitationSplitter
+
+    return (splitter if isinstance(splitter, SolicitationSplitter) else SolicitationSplitter(**splitter)).describe()
 
 
 def _themes_over_all(results: dict, assignments, n_records: int):
