@@ -111,9 +111,8 @@ def report_context(run_dir: str | Path) -> dict:
         return read_run_table(run_dir, name, required=False)
 
     head = table("metrics_headline").iloc[0].to_dict()
-    records = table("records")
+    records = read_run_table(run_dir, "records", required=False, columns=["date"])  # only dates: big runs stay small
     themes = table("themes")
-    assignments = table("theme_assignments")
     cent = table("metrics_centricity")
     opp = table("metrics_opportunity")
     impact = table("metrics_theme_impact")
@@ -156,7 +155,7 @@ def report_context(run_dir: str | Path) -> dict:
         }
 
     # job and enabler themes
-    quotes = _quotes(assignments)
+    quotes = _quotes(run_dir)
     job_t = themes[themes["kind"] == "job"] if themes is not None and len(themes) else None
     en_t = themes[themes["kind"] == "enabler"] if themes is not None and len(themes) else None
     opp_by = opp.set_index("theme_id") if opp is not None and len(opp) else None
@@ -236,17 +235,36 @@ def _scale_note(head: dict) -> str | None:
     return what + "."
 
 
-def _quotes(assignments) -> dict:
-    if assignments is None or not len(assignments):
+def _quotes(run_dir: Path) -> dict:
+    """Up to QUOTES_PER_THEME verbatims per theme (most similar first, one per record), read a row group at a time."""
+    import pandas as pd
+
+    cols = ["theme_id", "similarity", "record_id", "start", "end", "text"]
+    path = run_dir / "theme_assignments.parquet"
+    if path.exists():
+        import pyarrow.parquet as pq
+
+        pf = pq.ParquetFile(path)
+        batches = (pf.read_row_group(i, columns=cols).to_pandas() for i in range(pf.num_row_groups))
+    else:
+        from .runs import read_run_table
+
+        a = read_run_table(run_dir, "theme_assignments", required=False, columns=cols)
+        batches = iter([] if a is None else [a])
+
+    def best(a):
+        a = a[a["theme_id"].notna() & (a["theme_id"] != "outlier")]
+        a = a.sort_values(["theme_id", "similarity", "record_id", "start"], ascending=[True, False, True, True], kind="stable")
+        return a.drop_duplicates(["theme_id", "record_id"]).groupby("theme_id", sort=False).head(QUOTES_PER_THEME)
+
+    kept = None
+    for batch in batches:
+        kept = best(batch if kept is None else pd.concat([kept, batch], ignore_index=True))
+    if kept is None or not len(kept):
         return {}
-    a = assignments[assignments["theme_id"].notna()]
-    a = a.sort_values(["theme_id", "similarity"], ascending=[True, False], kind="stable")
-    a = a.drop_duplicates(["theme_id", "record_id"])
-    out = {}
-    for tid, g in a.groupby("theme_id", sort=False):
-        out[str(tid)] = [{"record_id": str(r["record_id"]), "start": int(r["start"]), "end": int(r["end"]), "text": str(r["text"])}
-                         for r in g.head(QUOTES_PER_THEME).to_dict("records")]
-    return out
+    kept = best(kept)
+    return {str(tid): [{"record_id": str(r["record_id"]), "start": int(r["start"]), "end": int(r["end"]), "text": str(r["text"])}
+                       for r in g.to_dict("records")] for tid, g in kept.groupby("theme_id", sort=False)}
 
 
 def _theme_card(t: dict, quotes: dict, opp_by) -> dict:

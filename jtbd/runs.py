@@ -84,15 +84,26 @@ def _arrow_safe(df):
     return out
 
 
-def read_run_table(run_dir: str | Path, name: str, *, required: bool = True):
-    """A table written by :meth:`RunFolder.write_table` (Parquet or CSV), or ``None`` if absent and not required."""
+def read_run_table(run_dir: str | Path, name: str, *, required: bool = True, columns: list[str] | None = None):
+    """A table written by :meth:`RunFolder.write_table` (Parquet or CSV), or ``None`` if absent and not required.
+
+    ``columns``: read only these (those the table has), to keep big runs' tables small in memory.
+    """
     import pandas as pd
 
     run_dir = Path(run_dir)
-    for ext, reader in ((".parquet", pd.read_parquet), (".csv", pd.read_csv)):
+    for ext in (".parquet", ".csv"):
         path = run_dir / f"{name}{ext}"
-        if path.exists():
-            return reader(path)
+        if not path.exists():
+            continue
+        if columns is None:
+            return pd.read_parquet(path) if ext == ".parquet" else pd.read_csv(path)
+        if ext == ".parquet":
+            import pyarrow.parquet as pq
+
+            have = pq.ParquetFile(path).schema_arrow.names
+            return pd.read_parquet(path, columns=[c for c in columns if c in have])
+        return pd.read_csv(path, usecols=lambda c: c in columns)
     if required:
         raise UsageError("E210", f"run folder '{run_dir}' has no '{name}' table",
                          fix=f"pass a folder written by the command that makes '{name}' (e.g. `jtbd extract PATH --out DIR`)")

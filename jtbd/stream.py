@@ -399,8 +399,9 @@ def analyze_stream(data, *, out, config=None, seed: int | None = None, min_n: in
         theme_model: A ``theme_model`` folder of an earlier run: assign to its themes instead of fitting.
         config_file: Path of the config file the options came from (for the manifest).
         dask: ``"local[:N]"``, a scheduler address or a ``distributed.Client``: each chunk's
-            solicitation split and extraction run on a Dask worker (a few chunks in flight, written
-            back in input order), so streaming uses every core or machine.
+            solicitation split and extraction, and then each batch's theme assignment, run on a
+            Dask worker (a few in flight, written back in input order), so streaming uses every
+            core or machine; reading, writing, the sample, the theme fit and metrics stay here.
         Other arguments as :func:`jtbd.analyze`.
 
     Returns:
@@ -416,12 +417,22 @@ def analyze_stream(data, *, out, config=None, seed: int | None = None, min_n: in
     previous = os.environ.get("JTBD_EMBEDDER")
     if backend:
         os.environ["JTBD_EMBEDDER"] = backend
+    client = None
+    if isinstance(dask, str):
+        from .distributed import connect
+
+        client = dask = connect(dask)
     try:
         return _analyze_stream(data, out=out, cfg=cfg, seed=seed, min_n=min_n, theme_model=theme_model,
                                outcome_model=outcome_model, chunk_size=chunk_size, sample_records=sample_records,
                                progress=progress, period=period, report=report, config_file=config_file, dask=dask,
                                **load_options)
     finally:
+        if client is not None:
+            cluster = getattr(client, "cluster", None)
+            client.close()
+            if cluster is not None:
+                cluster.close()
         if backend:
             if previous is None:
                 os.environ.pop("JTBD_EMBEDDER", None)
@@ -444,7 +455,6 @@ def _analyze_stream(data, *, out, cfg, seed, min_n, theme_model, outcome_model, 
     from .runs import RunFolder
     from .solicitation import SolicitationSplitter
     from .themes import ASSIGNMENT_COLUMNS, ThemeModel, assign_themes, fit_themes
-    from .themes import assign_rows as _assign_rows
 
     if load_options:
         cfg = cfg.override({"load": load_options})
@@ -471,9 +481,9 @@ def _analyze_stream(data, *, out, cfg, seed, min_n, theme_model, outcome_model, 
         import os
         from collections import deque
 
-        from .distributed import _partition, connect
+        from .distributed import _partition
 
-        client = connect(dask) if isinstance(dask, str) else dask
+        client = dask  # a distributed.Client (analyze_stream connects and closes)
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         env = {k: os.environ.get(k) for k in ("JTBD_EMBEDDER", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "TOKENIZERS_PARALLELISM")}
         model_arg = str(outcome_model) if isinstance(outcome_model, Path) else outcome_model \
@@ -481,7 +491,7 @@ def _analyze_stream(data, *, out, cfg, seed, min_n, theme_model, outcome_model, 
         pending = deque()
         dask_info = {"scheduler": str(client.scheduler.address), "workers": workers, "chunks": 0,
                      "on_workers": ["solicitation", "segmentation", "classification", "statements"],
-                     "on_driver": ["reading", "writing", "theme sample", "themes", "metrics", "report"]}
+                     "on_driver": ["reading", "writing", "theme sample", "theme fit", "metrics", "report"]}
 
     def collect(result) -> None:
         nonlocal n_records
@@ -512,7 +522,7 @@ def _analyze_stream(data, *, out, cfg, seed, min_n, theme_model, outcome_model, 
             kwargs = {"model": cfg.solicitation.model, "text_only": cfg.solicitation.text_only,
                       "score_scale": info.get("score_scale"), "layout": info.get("layout")}
             splitters.setdefault(repr((info.get("score_scale"), info.get("layout"))), kwargs)
-            pending.append(client.submit(_partition, recs, kwargs, model_arg, env, pure=False))
+            pending.append(client.submit(_partition, client.scatter(recs), kwargs, model_arg, env, pure=False))
             dask_info["chunks"] += 1
             while len(pending) > 2 * workers:  # bounded: a few chunks in flight, written back in input order
                 t = time.perf_counter()
@@ -539,11 +549,6 @@ def _analyze_stream(data, *, out, cfg, seed, min_n, theme_model, outcome_model, 
         while pending:
             collect(pending.popleft().result())
         timings["waiting_for_workers"] += time.perf_counter() - t
-        if isinstance(dask, str):
-            cluster = getattr(client, "cluster", None)
-            client.close()
-            if cluster is not None:
-                cluster.close()
     if bar is not None:
         bar.close()
     writers["records"].close(empty=pd.DataFrame(columns=["record_id", "text", "solicitation"]))
@@ -574,14 +579,26 @@ def _analyze_stream(data, *, out, cfg, seed, min_n, theme_model, outcome_model, 
         fitted[kind] = dict(zip(a["unit_id"].astype(str), a["theme"].astype(int)))
     aw = TableWriter(run.path / "theme_assignments.parquet")
     counts: list = []
-    for units in _row_group_batches(run.path / "units.parquet", 100_000):
-        for kind, r in results.items():
-            if not r.model.n_themes:
-                continue
-            a = _assign_rows(units, r.model, keep=fitted[kind])
-            if len(a):
-                aw.write(a)
-                counts.append(a[["record_id", "theme_id", "kind", "theme"] + [c for c in ("solicitation",) if c in a.columns]])
+    models = {kind: r.model for kind, r in results.items() if r.model.n_themes}
+
+    def take(a) -> None:
+        if len(a):
+            aw.write(a)
+            counts.append(a[["record_id", "theme_id", "kind", "theme"] + [c for c in ("solicitation",) if c in a.columns]])
+
+    batches = _row_group_batches(run.path / "units.parquet", 100_000)
+    if client is not None and models:  # in parallel on the workers, written back in order
+        shared = client.scatter({"models": models, "keep": fitted}, broadcast=True)
+        for units in batches:
+            pending.append(client.submit(_assign_batch, client.scatter(units), shared["models"], shared["keep"], env, pure=False))
+            while len(pending) > 2 * workers:
+                take(pending.popleft().result())
+        while pending:
+            take(pending.popleft().result())
+        dask_info["on_workers"].append("theme assignment")
+    elif models:
+        for units in batches:
+            take(_assign_batch(units, models, fitted, None))
     aw.close(empty=pd.DataFrame(columns=ASSIGNMENT_COLUMNS))
     slim_a = pd.concat(counts, ignore_index=True) if counts else pd.DataFrame(columns=["record_id", "theme_id", "kind", "theme"])
     themes = _themes_over_all(results, slim_a, n_records)
@@ -629,6 +646,22 @@ def _analyze_stream(data, *, out, cfg, seed, min_n, theme_model, outcome_model, 
 
         build_report(run.path)
     return run
+
+
+def _assign_batch(units, models: dict, keep: dict, env: dict | None):
+    """Assignments of one batch of whole records' units to every kind's themes (runs on a worker or here)."""
+    import os
+
+    import pandas as pd
+
+    from .themes import assign_rows
+
+    for k, v in (env or {}).items():
+        if v is not None:
+            os.environ[k] = v
+    parts = [assign_rows(units, model, keep=keep.get(kind)) for kind, model in models.items()]
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def _splitter_info(splitter) -> dict:

@@ -137,6 +137,7 @@ def test_streamed_run_on_a_local_cluster_equals_the_single_process_stream(tmp_pa
     one = analyze_stream(tmp_path / "demo.csv", out=tmp_path / "one", chunk_size=40, report=False)
     two = analyze_stream(tmp_path / "demo.csv", out=tmp_path / "two", chunk_size=40, report=False, dask="local:2")
     assert two.manifest["dask"]["workers"] == 2 and two.manifest["dask"]["chunks"] == 4
+    assert "theme assignment" in two.manifest["dask"]["on_workers"]
     for name in ("records", "units", "outcomes", "themes", "theme_assignments", "metrics_centricity"):
         pd.testing.assert_frame_equal(pd.read_parquet(one.path / f"{name}.parquet"), pd.read_parquet(two.path / f"{name}.parquet"),
                                       obj=name)
