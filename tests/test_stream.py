@@ -141,3 +141,31 @@ def test_streamed_run_on_a_local_cluster_equals_the_single_process_stream(tmp_pa
     for name in ("records", "units", "outcomes", "themes", "theme_assignments", "metrics_centricity"):
         pd.testing.assert_frame_equal(pd.read_parquet(one.path / f"{name}.parquet"), pd.read_parquet(two.path / f"{name}.parquet"),
                                       obj=name)
+
+
+@pytest.mark.slow
+def test_a_streamed_run_killed_mid_way_resumes_from_its_finished_chunks(tmp_path, monkeypatch):
+    from jtbd.extract import OutcomeExtractor
+    from jtbd.stream import analyze_stream
+
+    pd.read_csv(DEMO).head(90).to_csv(tmp_path / "demo.csv", index=False)
+    real = OutcomeExtractor._label_chunk
+    calls = {"n": 0}
+
+    def dies_on_the_third_chunk(self, units, records_chunk):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt("killed")
+        return real(self, units, records_chunk)
+
+    monkeypatch.setattr(OutcomeExtractor, "_label_chunk", dies_on_the_third_chunk)
+    with pytest.raises(KeyboardInterrupt):
+        analyze_stream(tmp_path / "demo.csv", out=tmp_path / "run", chunk_size=30, report=False)
+    monkeypatch.setattr(OutcomeExtractor, "_label_chunk", real)
+    resumed = analyze_stream(tmp_path / "demo.csv", out=tmp_path / "run", chunk_size=30, report=False)
+    assert resumed.manifest["streaming"]["extraction_chunks_reused"] == 2  # the two finished before the kill
+    fresh = analyze_stream(tmp_path / "demo.csv", out=tmp_path / "again", chunk_size=30, report=False)
+    assert fresh.manifest["streaming"]["extraction_chunks_reused"] == 3
+    for name in ("units", "outcomes", "theme_assignments", "metrics_centricity"):
+        pd.testing.assert_frame_equal(pd.read_parquet(resumed.path / f"{name}.parquet"), pd.read_parquet(fresh.path / f"{name}.parquet"),
+                                      obj=name)
