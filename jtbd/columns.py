@@ -288,6 +288,7 @@ def infer_roles(df, *, overrides: Mapping[str, str | None] | None = None, sample
         UsageError: an override names a missing column.
         DataError: no text column could be found (the message lists candidates).
     """
+    absent = {k for k, v in (overrides or {}).items() if v is False}  # False: "this role has no column" (no inference)
     overrides = {k: v for k, v in (overrides or {}).items() if v}
     part = df.sample(sample, random_state=0) if len(df) > sample else df
     profiles = {str(c): profile_column(str(c), part[c]) for c in df.columns}
@@ -318,7 +319,7 @@ def infer_roles(df, *, overrides: Mapping[str, str | None] | None = None, sample
             )
 
     def pick(role: str, candidates: list[tuple[float, str]]) -> None:
-        if roles[role] is not None:
+        if roles[role] is not None or role in absent:
             return
         for _, col in sorted(candidates, key=lambda t: (-t[0], list(profiles).index(t[1]))):
             if col not in used:

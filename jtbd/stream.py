@@ -52,6 +52,8 @@ __all__ = ["analyze_stream", "iter_feedback", "RecordSampler", "TableWriter"]
 STRATA = ("source_file", "channel", "solicitation")
 MIN_PER_STRATUM = 100
 _STREAMED_FORMATS = {".parquet", ".csv", ".tsv", ".txt"}
+_ROLE_FIELDS = {"text": "text_col", "id": "id_col", "date": "date_col", "score": "score_col", "channel": "channel_col",
+                "question": "question_col", "customer_id": "customer_col", "customer_value": "value_col"}
 
 
 # --------------------------------------------------------------------------- input
@@ -177,7 +179,7 @@ def iter_feedback(source, *, config=None, chunk_size: int = 50_000) -> Iterator[
     root = Path(source) if Path(str(source)).is_dir() else None
     for path in files:
         rel = str(path.relative_to(root)) if root else path.name
-        prefix = Path(rel).with_suffix("").as_posix() + ":" if len(files) > 1 else ""
+        prefix = Path(rel).with_suffix("").as_posix() + ":" if root is not None or len(files) > 1 else ""  # as a folder load
         finfo = _file_info(path)
         fixed = None
         suffix = path.suffix.lower()
@@ -190,10 +192,8 @@ def iter_feedback(source, *, config=None, chunk_size: int = 50_000) -> Iterator[
                     if one.info["layout"] == "wide":  # melted per chunk with the same inference
                         fixed = cfg
                     else:
-                        fixed = dataclasses.replace(cfg, layout="long", text_col=roles["text"], id_col=roles["id"],
-                                                    date_col=roles["date"], score_col=roles["score"],
-                                                    channel_col=roles["channel"], question_col=roles["question"],
-                                                    customer_col=roles["customer_id"], value_col=roles["customer_value"])
+                        # False: the role had no column in the first chunk, so no later chunk infers one
+                        fixed = dataclasses.replace(cfg, layout="long", **{f: roles[r] or False for r, f in _ROLE_FIELDS.items()})
                 one.records["source_file"] = rel if len(files) > 1 or root else one.records["source_file"]
                 yield one, {**finfo, "file": rel}
         else:

@@ -169,3 +169,17 @@ def test_a_streamed_run_killed_mid_way_resumes_from_its_finished_chunks(tmp_path
     for name in ("units", "outcomes", "theme_assignments", "metrics_centricity"):
         pd.testing.assert_frame_equal(pd.read_parquet(resumed.path / f"{name}.parquet"), pd.read_parquet(fresh.path / f"{name}.parquet"),
                                       obj=name)
+
+
+def test_roles_found_in_the_first_chunk_hold_for_every_chunk(tmp_path):
+    from jtbd.io import load_feedback
+    from jtbd.stream import iter_feedback
+
+    # 'id' repeats in the first 50 rows (not an id there), is unique after: later chunks must not start using it
+    ids = [i // 2 for i in range(50)] + list(range(1000, 1100))
+    pd.DataFrame({"id": ids, "comment": [f"The parcel {i} came late" for i in range(150)]}).to_csv(tmp_path / "x.csv", index=False)
+    whole = load_feedback(tmp_path / "x.csv")
+    streamed = pd.concat([p.records for p, _ in iter_feedback(tmp_path / "x.csv", chunk_size=50)], ignore_index=True)
+    assert whole.info["roles"]["id"] is None
+    assert streamed["record_id"].tolist() == whole.records["record_id"].tolist()
+    assert streamed["record_id"].str.startswith("row").all()
