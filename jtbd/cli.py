@@ -457,7 +457,7 @@ def themes(ctx: click.Context, path: str, kind: str, theme_model: str | None, ke
 @click.option("--sample-records", default=20_000, show_default=True, type=click.IntRange(min=100),
               help="Records in the stratified theme-fitting sample when streaming.")
 @click.option("--dask", "dask_address", default=None, metavar="ADDRESS",
-              help="Run the split and extraction on Dask: local, local:N (a LocalCluster of N workers) or tcp://SCHEDULER:8786.")
+              help="Run the split and extraction (and, with --stream, theme assignment) on Dask: local, local:N (a LocalCluster of N workers) or tcp://SCHEDULER:8786.")
 @click.pass_context
 def analyze(ctx: click.Context, path: str, theme_model: str | None, min_n: int, period: str, seed: int | None, out: str | None,
             as_csv: bool | None, no_report: bool, outcome_model: str | None, dask_address: str | None, stream: bool | None,
