@@ -513,6 +513,14 @@ def _analyze_stream(data, *, out, cfg, seed, min_n, theme_model, outcome_model, 
         inputs.setdefault(finfo["file"], {k: finfo[k] for k in ("path", "bytes", "sha256") if k in finfo})
         if not load_info:
             load_info = {k: v for k, v in info.items() if k not in ("inputs", "rows_read", "rows_kept", "records", "skipped", "seconds")}
+            load_info["roles"] = dict(load_info.get("roles") or {})
+        else:  # a later file may have a role, a scale or questions the first lacked (as a folder load merges them)
+            for role, col in (info.get("roles") or {}).items():
+                if col and not load_info["roles"].get(role):
+                    load_info["roles"][role] = col
+            if not load_info.get("score_scale") and info.get("score_scale"):
+                load_info["score_scale"] = info["score_scale"]
+            load_info["questions"] = list(dict.fromkeys([*load_info.get("questions", []), *info.get("questions", [])]))
         rows_read += int(info.get("rows_read", 0))
         skipped_counts.update(info.get("skipped", {}))
         if loaded.skipped is not None and len(loaded.skipped):
