@@ -58,11 +58,13 @@ def main() -> int:
     parser.add_argument("--run-dir", default=None, help="run folder (default: a temporary one)")
     parser.add_argument("--out", default=None, help="JSON results file")
     parser.add_argument("--cache-dir", default=None, help="JTBD_CACHE_DIR (default: a new empty one)")
+    parser.add_argument("--chunk-size", type=int, default=50_000, help="records per chunk (smaller: more chunks for the workers)")
     args = parser.parse_args()
 
     cache = args.cache_dir or tempfile.mkdtemp(prefix="jtbd-big-cache-")
     run_dir = args.run_dir or tempfile.mkdtemp(prefix="jtbd-big-run-")
-    cmd = [str(Path(sys.executable).with_name("jtbd")), "--embedder", args.embedder, "analyze", args.data, "--stream", "-o", run_dir]
+    cmd = [str(Path(sys.executable).with_name("jtbd")), "--embedder", args.embedder, "analyze", args.data, "--stream", "-o", run_dir,
+           "--chunk-size", str(args.chunk_size)]
     if args.dask:
         cmd += ["--dask", args.dask]
     env = {**os.environ, "JTBD_CACHE_DIR": cache, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
