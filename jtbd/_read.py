@@ -244,22 +244,32 @@ def read_delimited(text: str, *, fmt: str, encoding: str, name: str) -> Grid:
     delim = sniff_delimiter(text, preferred="\t" if fmt == "tsv" else None)
     fmt = "tsv" if delim == "\t" else "csv"
     grid = Grid(rows=[], row_numbers=[], fmt=fmt, encoding=encoding, delimiter=delim)
-    reader = csv.reader(io.StringIO(text.replace("\x00", ""), newline=""), delimiter=delim)
+    for row, start in delimited_rows(io.StringIO(text, newline=""), delim):
+        if isinstance(row, Skip):
+            grid.skipped.append(row)
+        else:
+            grid.rows.append(row)
+            grid.row_numbers.append(start)
+    return grid
+
+
+def delimited_rows(lines, delim: str):
+    """``(row, line)`` for each non-blank row of ``lines`` (an open text file or any line iterable),
+    ``line`` being the 1-based line where the row starts; an unreadable row comes as ``(Skip, line)``."""
+    reader = csv.reader((line.replace("\x00", "") for line in lines), delimiter=delim)
     start = 1
     while True:
         try:
             row = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as exc:  # pragma: no cover - csv rarely raises with strict=False
-            grid.skipped.append(Skip(start, "unreadable_row", f"csv error: {exc}"))
+            yield Skip(start, "unreadable_row", f"csv error: {exc}"), start
             start = reader.line_num + 1
             continue
         if row and any(cell.strip() for cell in row):
-            grid.rows.append(row)
-            grid.row_numbers.append(start)
+            yield row, start
         start = reader.line_num + 1
-    return grid
 
 
 # --------------------------------------------------------------------------- excel

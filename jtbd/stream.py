@@ -92,10 +92,7 @@ def _csv_chunks(path: Path, chunk_size: int, encoding: str | None) -> Iterator[t
     Every chunk after the first starts with the file's header rows (as many as
     :func:`jtbd.surveys.detect_header` found in the first), so each is read the same way.
     """
-    import csv
-    import io
-
-    from ._read import Grid, Skip, _check_text_not_binary, sniff_delimiter
+    from ._read import Grid, Skip, _check_text_not_binary, delimited_rows, sniff_delimiter
     from .surveys import detect_header
 
     with open(path, "rb") as fh:
@@ -116,22 +113,13 @@ def _csv_chunks(path: Path, chunk_size: int, encoding: str | None) -> Iterator[t
     fmt = "tsv" if delim == "\t" else "csv"
     header_rows: list | None = None
     with open(path, encoding=enc, errors="replace", newline="") as fh:
-        reader = csv.reader((line.replace("\x00", "") for line in fh), delimiter=delim)
         grid = Grid(rows=[], row_numbers=[], fmt=fmt, encoding=enc, delimiter=delim)
-        start = 1
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:  # pragma: no cover - csv rarely raises with strict=False
-                grid.skipped.append(Skip(start, "unreadable_row", f"csv error: {exc}"))
-                start = reader.line_num + 1
+        for row, start in delimited_rows(fh, delim):
+            if isinstance(row, Skip):
+                grid.skipped.append(row)
                 continue
-            if row and any(cell.strip() for cell in row):
-                grid.rows.append(row)
-                grid.row_numbers.append(start)
-            start = reader.line_num + 1
+            grid.rows.append(row)
+            grid.row_numbers.append(start)
             if len(grid.rows) >= chunk_size + (len(header_rows) if header_rows is not None else 1):  # header rows + chunk_size
                 if header_rows is None:
                     n = detect_header(grid.rows).n_rows

@@ -586,6 +586,24 @@ def fit_themes(units, *, outcomes=None, kind: str = "job", taxonomy=None, embedd
     return ThemeResult(themes, assignments, model, info)
 
 
+def _nearest(units, model: ThemeModel, embedder):
+    """``(opts, rows, X, docs, sims, labels, best)``: each themed unit's nearest centroid, -1 below outlier_similarity."""
+    import numpy as np
+
+    _check_embedding(model, embedder)
+    o = dict(model.options)
+    o.pop("kind", None)
+    opts = ThemeOptions(kind=model.kind, **o)
+    rows, X, docs = _prepare(units, opts, embedder)
+    if len(rows) == 0 or model.n_themes == 0:
+        return opts, rows, X, docs, None, None, None
+    sims = X @ np.asarray(model.centroids).T
+    labels = sims.argmax(axis=1)
+    best = sims[np.arange(len(rows)), labels]
+    labels = np.where(best >= opts.outlier_similarity, labels, -1)
+    return opts, rows, X, docs, sims, labels, best
+
+
 def assign_themes(units, model: ThemeModel | str | Path, *, outcomes=None, embedder=None, taxonomy=None) -> ThemeResult:
     """Assign units to the themes of a saved model (nearest centroid, cosine >= the model's outlier_similarity)."""
     import numpy as np
@@ -594,20 +612,11 @@ def assign_themes(units, model: ThemeModel | str | Path, *, outcomes=None, embed
 
     if not isinstance(model, ThemeModel):
         model = ThemeModel.load(model)
-    embedder = embedder or get_embedder()
-    _check_embedding(model, embedder)
-    o = dict(model.options)
-    o.pop("kind", None)
-    opts = ThemeOptions(kind=model.kind, **o)
-    rows, X, docs = _prepare(units, opts, embedder)
+    opts, rows, X, docs, sims, labels, best = _nearest(units, model, embedder or get_embedder())
     n = len(rows)
     k = model.n_themes
     if n == 0 or k == 0:
         return ThemeResult(_empty_themes(), _empty_assignments(), model, {"kind": model.kind, "method": "assigned", "units_themed": n})
-    sims = X @ np.asarray(model.centroids).T
-    labels = sims.argmax(axis=1)
-    best = sims[np.arange(n), labels]
-    labels = np.where(best >= opts.outlier_similarity, labels, -1)
     fitted = {t["theme"]: t for t in model.table}
     table = _describe(rows, docs, X, labels, np.asarray(model.centroids), opts, outcomes=outcomes, taxonomy=taxonomy,
                       all_units=units, fixed=fitted)
@@ -630,20 +639,9 @@ def assign_rows(units, model: ThemeModel, *, keep: dict | None = None, embedder=
 
     from .embed import get_embedder
 
-    embedder = embedder or get_embedder()
-    _check_embedding(model, embedder)
-    o = dict(model.options)
-    o.pop("kind", None)
-    opts = ThemeOptions(kind=model.kind, **o)
-    rows, X, _ = _prepare(units, opts, embedder)
-    n = len(rows)
-    if n == 0 or model.n_themes == 0:
+    _, rows, _, _, sims, labels, best = _nearest(units, model, embedder or get_embedder())
+    if len(rows) == 0 or model.n_themes == 0:
         return _empty_assignments()
-    C = np.asarray(model.centroids)
-    sims = X @ C.T
-    labels = sims.argmax(axis=1)
-    best = sims[np.arange(n), labels]
-    labels = np.where(best >= opts.outlier_similarity, labels, -1)
     if keep:
         known = rows["unit_id"].astype(str).map(keep)
         has = known.notna().to_numpy()
