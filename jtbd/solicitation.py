@@ -322,10 +322,10 @@ class SolicitationSplitter:
                 decision[i], evidence[i] = "solicited", "answer in a wide survey export"
                 continue
             sc = scores[i]
-            if scale_kind in SURVEY_SCALES and sc is not None and sc == sc:
+            if scale_kind in SURVEY_SCALES and isinstance(sc, (int, float)) and sc == sc:  # not None, NaN or pd.NA
                 decision[i], evidence[i] = "solicited", f"per-record {scale_kind} score"
                 continue
-            if has_channel and ch is not None and ch == ch and str(ch).strip():
+            if has_channel and isinstance(ch, str) and ch.strip():  # an empty cell is pd.NA
                 evidence[i] = "; ".join(e for e in (f"channel '{ch}' not in the mapping", evidence[i]) if e)
         return decision, evidence
 
