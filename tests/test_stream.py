@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import DEMO
+from conftest import DEMO, FLOAT_NOISE
 from jtbd.errors import UsageError
 
 
@@ -108,7 +108,7 @@ def test_streamed_run_equals_the_in_memory_run(tmp_path):
                  "metrics_opportunity", "metrics_scores_by_group", "metrics_value_priority", "metrics_question_audit"):
         streamed = pd.read_parquet(run.path / f"{name}.parquet")
         mem = pd.read_parquet(saved.path / f"{name}.parquet")
-        pd.testing.assert_frame_equal(streamed[list(mem.columns)], mem, check_dtype=False, obj=name)
+        pd.testing.assert_frame_equal(streamed[list(mem.columns)], mem, check_dtype=False, obj=name, **FLOAT_NOISE)
     assert (run.path / "report.html").exists() and (run.path / "theme_model" / "job").is_dir()
 
 
@@ -140,7 +140,7 @@ def test_streamed_run_on_a_local_cluster_equals_the_single_process_stream(tmp_pa
     assert "theme assignment" in two.manifest["dask"]["on_workers"]
     for name in ("records", "units", "outcomes", "themes", "theme_assignments", "metrics_centricity"):
         pd.testing.assert_frame_equal(pd.read_parquet(one.path / f"{name}.parquet"), pd.read_parquet(two.path / f"{name}.parquet"),
-                                      obj=name)
+                                      obj=name, **FLOAT_NOISE)
 
 
 @pytest.mark.slow
@@ -168,7 +168,7 @@ def test_a_streamed_run_killed_mid_way_resumes_from_its_finished_chunks(tmp_path
     assert fresh.manifest["streaming"]["extraction_chunks_reused"] == 3
     for name in ("units", "outcomes", "theme_assignments", "metrics_centricity"):
         pd.testing.assert_frame_equal(pd.read_parquet(resumed.path / f"{name}.parquet"), pd.read_parquet(fresh.path / f"{name}.parquet"),
-                                      obj=name)
+                                      obj=name, **FLOAT_NOISE)
 
 
 def test_roles_found_in_the_first_chunk_hold_for_every_chunk(tmp_path):
