@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/jtbd analyze corpora/demo/feedback.csv --out runs/demo
+	$(BIN)/jtbd analyze corpora/demo/feedback.csv --out runs/demo --force
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

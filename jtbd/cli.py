@@ -17,6 +17,7 @@ import click
 from . import __version__
 from .errors import JtbdError, UsageError
 
+EMBEDDERS = ["auto", "torch", "onnx", "onnx-int8", "static"]
 LOAD_OPTIONS = [
     ("text_col", "--text-col", "Column holding the feedback text."),
     ("id_col", "--id-col", "Column holding a unique record id."),
@@ -30,7 +31,12 @@ LOAD_OPTIONS = [
 
 
 class JtbdGroup(click.Group):
-    """Click group that prints :class:`JtbdError` as one line and suggests close command names."""
+    """Click group that prints :class:`JtbdError` as one line and suggests close command names.
+
+    The global options (``--config``, ``-q``, ``--debug``, ``--embedder``, ``--force``) are
+    accepted after the command too (``jtbd analyze X --embedder static -q``). A run folder
+    left unfinished by an error, Ctrl-C or SIGTERM is removed (nothing appears at ``--out``).
+    """
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         name = args[0] if args else None
@@ -38,16 +44,21 @@ class JtbdGroup(click.Group):
             close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
             raise click.UsageError(f"No such command '{name}'.{hint}", ctx)
-        return super().resolve_command(ctx, args)
+        cmd_name, cmd, rest = super().resolve_command(ctx, args)
+        if cmd is not None:
+            _accept_globals(cmd)
+        return cmd_name, cmd, rest
 
     def invoke(self, ctx: click.Context) -> Any:
-        debug = bool(ctx.params.get("debug"))
+        def debug() -> bool:  # --debug may come after the command, parsed after this starts
+            return bool(ctx.params.get("debug") or (ctx.obj or {}).get("debug"))
+
         try:
             return super().invoke(ctx)
         except JtbdError as exc:
-            if debug:
+            if debug():
                 raise
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {_printable(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
             raise
@@ -55,11 +66,89 @@ class JtbdGroup(click.Group):
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
         except Exception as exc:  # one line, never a traceback, unless --debug
-            if debug:
+            if debug():
                 raise
-            message = " ".join(str(exc).split())[:300]
+            message = _printable(" ".join(str(exc).split())[:300])
             click.echo(f"Error: E900: unexpected {type(exc).__name__}: {message}. Fix: rerun with --debug and report the traceback.", err=True)
             ctx.exit(1)
+        finally:
+            runs = sys.modules.get("jtbd.runs")
+            if runs is not None:
+                runs.abort_open_runs()
+
+
+_GLOBALS = ("config_path", "quiet", "debug", "embedder", "force")
+
+
+def _global_options() -> list[click.Option]:
+    """The root's global options, as options of a subcommand that pass their value to the root."""
+
+    def store(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        if value in (None, False):
+            return
+        root = ctx.find_root()
+        root.ensure_object(dict)
+        root.obj[param.name] = value
+        if param.name in ("embedder", "config_path"):
+            _apply_embedder(root.obj)
+
+    return [
+        click.Option(["--config", "config_path"], type=click.Path(dir_okay=False), default=None, expose_value=False, callback=store,
+                     help="TOML config file (also accepted before the command)."),
+        click.Option(["--quiet", "-q"], is_flag=True, expose_value=False, callback=store, help="No progress bars."),
+        click.Option(["--debug"], is_flag=True, expose_value=False, callback=store, help="Show tracebacks on errors."),
+        click.Option(["--embedder"], type=click.Choice(EMBEDDERS), default=None, expose_value=False, callback=store,
+                     help="Embedding backend (also accepted before the command)."),
+        click.Option(["--force"], is_flag=True, expose_value=False, callback=store,
+                     help="Replace an --out folder that already holds files (when the run finishes)."),
+    ]
+
+
+def _accept_globals(cmd: click.Command) -> None:
+    """Give ``cmd`` (and a group's commands) the global options, once, unless it has options of the same names."""
+    if getattr(cmd, "_jtbd_globals", False):
+        return
+    cmd._jtbd_globals = True  # type: ignore[attr-defined]
+    taken = {o for p in cmd.params for o in getattr(p, "opts", [])} | {p.name for p in cmd.params}
+    for opt in _global_options():
+        if not (set(opt.opts) & taken or opt.name in taken):
+            cmd.params.append(opt)
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            _accept_globals(sub)
+
+
+def _apply_embedder(obj: dict) -> None:
+    """Set JTBD_EMBEDDER from --embedder, else from the config file's embed.backend."""
+    import os
+
+    if obj.get("embedder"):
+        os.environ["JTBD_EMBEDDER"] = obj["embedder"]
+        return
+    if "JTBD_EMBEDDER" in os.environ and not obj.get("_embedder_from_config"):
+        return
+    from .config import load_config
+
+    try:
+        backend = load_config(obj.get("config_path"))[0].embed.backend
+    except Exception:  # a broken config file is reported by the command that reads it
+        backend = "auto"
+    if backend != "auto":
+        os.environ["JTBD_EMBEDDER"] = backend
+        obj["_embedder_from_config"] = True
+
+
+_CONTROL = None
+
+
+def _printable(text: str) -> str:
+    """``text`` without terminal control characters (ESC, BEL, BS, CSI ...): shown as ``\\xNN``; tab and newline kept."""
+    global _CONTROL
+    if _CONTROL is None:
+        import re
+
+        _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 else f"\\u{ord(m.group(0)):04x}", text)
 
 
 def load_options(func: Callable) -> Callable:
@@ -76,6 +165,11 @@ def load_options(func: Callable) -> Callable:
 def _load_overrides(kwargs: dict) -> dict:
     keys = [d for d, _, _ in LOAD_OPTIONS] + ["layout", "encoding", "sheet", "redact"]
     return {k: kwargs.pop(k) for k in keys if k in kwargs}
+
+
+def _force(ctx: click.Context) -> bool:
+    """--force: replace an --out folder that already holds files."""
+    return bool(ctx.find_root().obj.get("force"))
 
 
 def _progress(ctx: click.Context) -> bool:
@@ -95,30 +189,20 @@ def _config(ctx: click.Context, **sections: dict):
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, help="TOML config file (default: ./jtbd.toml when present).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
-@click.option("--embedder", type=click.Choice(["auto", "torch", "onnx", "onnx-int8", "static"]), default=None,
+@click.option("--embedder", type=click.Choice(EMBEDDERS), default=None,
               help="Embedding backend (config embed.backend; default auto: onnx-int8 on a CPU when onnxruntime is installed, else torch).")
+@click.option("--force", is_flag=True, help="Replace an --out folder that already holds files (whole, when the run finishes).")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, quiet: bool, debug: bool, embedder: str | None) -> None:
+def cli(ctx: click.Context, config_path: str | None, quiet: bool, debug: bool, embedder: str | None, force: bool) -> None:
     """jtbd: turn customer feedback dumps into Jobs-to-be-Done evidence.
 
     Start with `jtbd inspect PATH` to see how a dump is read, then `jtbd load PATH`
-    to write its records to a run folder.
+    to write its records to a run folder. The options below may also follow the
+    command (`jtbd analyze PATH --embedder static -q`).
     """
     ctx.ensure_object(dict)
-    ctx.obj.update(config_path=config_path, quiet=quiet, debug=debug)
-    import os
-
-    if embedder:
-        os.environ["JTBD_EMBEDDER"] = embedder
-    elif "JTBD_EMBEDDER" not in os.environ:
-        from .config import load_config
-
-        try:
-            backend = load_config(config_path)[0].embed.backend
-        except Exception:  # a broken config file is reported by the command that reads it
-            backend = "auto"
-        if backend != "auto":
-            os.environ["JTBD_EMBEDDER"] = backend
+    ctx.obj.update(config_path=config_path, quiet=quiet, debug=debug, embedder=embedder, force=force)
+    _apply_embedder(ctx.obj)
 
 
 @cli.command()
@@ -207,7 +291,8 @@ def load(ctx: click.Context, path: str, out: str | None, as_csv: bool | None, **
     from .runs import RunFolder
 
     cfg, cfg_path = _config(ctx, load=_load_overrides(kwargs), run={"out": out, "csv": as_csv})
-    run = RunFolder.create(cfg.run.out, command="load", config=cfg.to_dict(), csv=cfg.run.csv, config_file=cfg_path)
+    run = RunFolder.create(cfg.run.out, command="load", config=cfg.to_dict(), csv=cfg.run.csv, config_file=cfg_path,
+                           force=_force(ctx))
     with run.stage("load"):
         loaded = load_feedback(path, config=cfg.load, progress=_progress(ctx))
     run.write_table("records", loaded.records)
@@ -251,7 +336,8 @@ def split(ctx: click.Context, path: str, model: str | None, text_only: bool | No
 
     cfg, cfg_path = _config(ctx, load=_load_overrides(kwargs), solicitation={"model": model, "text_only": text_only},
                             run={"out": out, "csv": as_csv})
-    run = RunFolder.create(cfg.run.out, command="split", config=cfg.to_dict(), csv=cfg.run.csv, config_file=cfg_path)
+    run = RunFolder.create(cfg.run.out, command="split", config=cfg.to_dict(), csv=cfg.run.csv, config_file=cfg_path,
+                           force=_force(ctx))
     with run.stage("load"):
         loaded = load_feedback(path, config=cfg.load, progress=_progress(ctx))
     info = loaded.summary()
@@ -312,7 +398,8 @@ def extract(ctx: click.Context, path: str, model: str | None, taxonomy: str | No
     from .runs import RunFolder
 
     cfg, cfg_path = _config(ctx, load=_load_overrides(kwargs), run={"out": out, "csv": as_csv})
-    run = RunFolder.create(cfg.run.out, command="extract", config=cfg.to_dict(), csv=cfg.run.csv, config_file=cfg_path)
+    run = RunFolder.create(cfg.run.out, command="extract", config=cfg.to_dict(), csv=cfg.run.csv, config_file=cfg_path,
+                           force=_force(ctx))
     with run.stage("load"):
         loaded = load_feedback(path, config=cfg.load, progress=_progress(ctx))
     info = loaded.summary()
@@ -398,7 +485,8 @@ def themes(ctx: click.Context, path: str, kind: str, theme_model: str | None, ke
 
     cfg, cfg_path = _config(ctx, load=_load_overrides(kwargs), run={"out": out, "csv": as_csv})
     seed = cfg.run.seed if seed is None else seed
-    run = RunFolder.create(cfg.run.out, command="themes", config=cfg.to_dict(), csv=cfg.run.csv, config_file=cfg_path)
+    run = RunFolder.create(cfg.run.out, command="themes", config=cfg.to_dict(), csv=cfg.run.csv, config_file=cfg_path,
+                           force=_force(ctx))
     units, outcomes, info, ex_info = _load_units(ctx, path, cfg, run, taxonomy, spacy_pipeline)
     tax = load_taxonomy(taxonomy)
     kinds = ["job", "enabler"] if kind == "both" else [kind]
@@ -469,7 +557,10 @@ def analyze(ctx: click.Context, path: str, theme_model: str | None, min_n: int, 
     from .pipeline import analyze as run_analysis
 
     cfg, cfg_path = _config(ctx, load=_load_overrides(kwargs), run={"out": out, "csv": as_csv})
+    from .runs import check_out
     from .stream import input_files, is_glob
+
+    check_out(cfg.run.out, force=_force(ctx))  # before the work, not after it
 
     if is_glob(path) and stream is False:
         raise UsageError("E233", f"'{path}' is a glob: only a streamed run reads globs",
@@ -488,7 +579,8 @@ def analyze(ctx: click.Context, path: str, theme_model: str | None, min_n: int, 
 
         run = analyze_stream(path, out=cfg.run.out, config=cfg, seed=seed, min_n=min_n, theme_model=theme_model,
                              outcome_model=outcome_model, chunk_size=chunk_size, sample_records=sample_records,
-                             progress=_progress(ctx), period=period, report=False, config_file=cfg_path, dask=dask_address)
+                             progress=_progress(ctx), period=period, report=not no_report, config_file=cfg_path, dask=dask_address,
+                             force=_force(ctx))
         from .runs import read_run_table
 
         _summary(read_run_table(run.path, "metrics_headline").iloc[0].to_dict(), read_run_table(run.path, "metrics_centricity"),
@@ -497,12 +589,10 @@ def analyze(ctx: click.Context, path: str, theme_model: str | None, min_n: int, 
         result = run_analysis(path, config=cfg, seed=seed, min_n=min_n, theme_model=theme_model, outcome_model=outcome_model,
                               dask=dask_address, progress=_progress(ctx), period=period)
         result.provenance["config_file"] = cfg_path
-        run = result.save(cfg.run.out, csv=cfg.run.csv, config=cfg.to_dict(), report=False)
+        run = result.save(cfg.run.out, csv=cfg.run.csv, config=cfg.to_dict(), report=not no_report, force=_force(ctx))
         _summary(result.metrics["headline"].iloc[0].to_dict(), result.metrics["centricity"], result.themes, result.not_made, run)
-    if not no_report:
-        from .report import build_report
-
-        click.echo(f"  report: {build_report(run.path)}")
+    if not no_report:  # built inside the run folder before it was moved into place
+        click.echo(f"  report: {run.path / 'report.html'}")
 
 
 STREAM_BYTES = 100_000_000  # inputs this large are streamed unless --no-stream
@@ -710,6 +800,12 @@ def evaluate_themes_cmd(labels: str, text_col: str, label_col: str, kind: str, d
 
 def main() -> None:
     """Entry point of the ``jtbd`` console script."""
+    import signal
+
+    def terminated(signum, frame):  # SIGTERM unwinds like Ctrl-C: an unfinished run folder is removed
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminated)
     try:
         cli(obj={}, prog_name="jtbd")
     except BrokenPipeError:  # output piped into `head` and the like

@@ -52,24 +52,32 @@ class AnalysisResult:
         out.update({f"metrics_{k}": v for k, v in self.metrics.items()})
         return out
 
-    def save(self, out: str | Path | None = None, *, csv: bool = False, config: dict | None = None, report: bool = True):
-        """Write the run folder (tables, theme models, run.json and, unless ``report=False``, report.html).
+    def save(self, out: str | Path | None = None, *, csv: bool = False, config: dict | None = None, report: bool = True,
+             force: bool = False):
+        """Write the run folder (tables, theme models, report.html unless ``report=False``, and run.json).
 
+        The folder is written beside ``out`` and moved into place when complete; an
+        ``out`` that already holds files is refused unless ``force=True`` (which replaces it).
         Returns its :class:`~jtbd.runs.RunFolder`.
         """
         from .runs import RunFolder
 
-        run = RunFolder.create(out, command="analyze", config=config or self.provenance.get("config", {}), csv=csv)
-        for name, df in self.tables().items():
-            run.write_table(name, df)
-        for kind, model in self.theme_models.items():
-            model.save(run.path / "theme_model" / kind)
-        prov = {k: v for k, v in self.provenance.items() if k != "config"}
-        run.finish(**prov, not_made=self.not_made)
-        if report:
-            from .report import build_report
+        run = RunFolder.create(out, command="analyze", config=config or self.provenance.get("config", {}), csv=csv, force=force)
+        try:
+            for name, df in self.tables().items():
+                run.write_table(name, df)
+            for kind, model in self.theme_models.items():
+                model.save(run.path / "theme_model" / kind)
+            prov = {k: v for k, v in self.provenance.items() if k != "config"}
+            run.finish(**prov, not_made=self.not_made, commit=False)
+            if report:
+                from .report import build_report
 
-            build_report(run.path)
+                build_report(run.path)
+            run.commit()
+        except BaseException:
+            run.abort()
+            raise
         return run
 
 

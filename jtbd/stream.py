@@ -376,7 +376,7 @@ def _read_records_of(path: Path, ids: set[str]) -> Any:
 def analyze_stream(data, *, out, config=None, seed: int | None = None, min_n: int = 30, theme_model=None, outcome_model=None,
                    embedder: str | None = None, chunk_size: int = 50_000, sample_records: int = 20_000,
                    progress: bool = False, period: str = "M", report: bool = True, config_file=None, dask=None,
-                   **load_options: Any):
+                   force: bool = False, **load_options: Any):
     """Analyse a dump of any size into the run folder ``out``, in bounded memory (see the module doc).
 
     Args:
@@ -386,6 +386,8 @@ def analyze_stream(data, *, out, config=None, seed: int | None = None, min_n: in
         sample_records: Records in the stratified theme-fitting sample.
         theme_model: A ``theme_model`` folder of an earlier run: assign to its themes instead of fitting.
         config_file: Path of the config file the options came from (for the manifest).
+        force: Replace ``out`` when it already holds files (otherwise refused, E234). The run is
+            written beside ``out`` and moved into place only when complete.
         dask: ``"local[:N]"``, a scheduler address or a ``distributed.Client``: each chunk's
             solicitation split and extraction, and then each batch's theme assignment, run on a
             Dask worker (a few in flight, written back in input order), so streaming uses every
@@ -414,7 +416,7 @@ def analyze_stream(data, *, out, config=None, seed: int | None = None, min_n: in
         return _analyze_stream(data, out=out, cfg=cfg, seed=seed, min_n=min_n, theme_model=theme_model,
                                outcome_model=outcome_model, chunk_size=chunk_size, sample_records=sample_records,
                                progress=progress, period=period, report=report, config_file=config_file, dask=dask,
-                               **load_options)
+                               force=force, **load_options)
     finally:
         if client is not None:
             cluster = getattr(client, "cluster", None)
@@ -434,20 +436,36 @@ def _stage(name: str, progress: bool) -> None:
 
 
 def _analyze_stream(data, *, out, cfg, seed, min_n, theme_model, outcome_model, chunk_size, sample_records, progress, period,
-                    report, config_file, dask, **load_options):
+                    report, config_file, dask, force=False, **load_options):
+    from .runs import RunFolder
+
+    if load_options:
+        cfg = cfg.override({"load": load_options})
+    run = RunFolder.create(out, command="analyze", config=cfg.to_dict(), config_file=config_file, force=force)
+    try:
+        _write_stream(run, data, cfg=cfg, seed=seed, min_n=min_n, theme_model=theme_model, outcome_model=outcome_model,
+                      chunk_size=chunk_size, sample_records=sample_records, progress=progress, period=period, dask=dask)
+        if report:
+            from .report import build_report
+
+            build_report(run.path)
+        run.commit()
+    except BaseException:
+        run.abort()
+        raise
+    return run
+
+
+def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, chunk_size, sample_records, progress, period, dask):
     import pandas as pd
 
     from .embed import get_embedder
     from .extract import OUTCOME_COLUMNS, UNIT_COLUMNS, OutcomeExtractor
     from .pipeline import compute_metrics
-    from .runs import RunFolder
     from .solicitation import SolicitationSplitter
     from .themes import ASSIGNMENT_COLUMNS, ThemeModel, assign_themes, fit_themes
 
-    if load_options:
-        cfg = cfg.override({"load": load_options})
     seed = cfg.run.seed if seed is None else seed
-    run = RunFolder.create(out, command="analyze", config=cfg.to_dict(), config_file=config_file)
     writers = {name: TableWriter(run.path / f"{name}.parquet") for name in ("records", "units", "outcomes", "skipped")}
     timings: Counter = Counter()
     sampler = RecordSampler(sample_records)
@@ -636,12 +654,7 @@ def _analyze_stream(data, *, out, cfg, seed, min_n, theme_model, outcome_model, 
                                             "sizes, record counts and solicitation shares from all units",
                       "columns_dropped": sorted(set().union(*(w.dropped for w in writers.values())))},
     }
-    run.finish(**provenance, not_made=not_made)
-    if report:
-        from .report import build_report
-
-        build_report(run.path)
-    return run
+    run.finish(**provenance, not_made=not_made, commit=False)
 
 
 def _assign_batch(units, models: dict, keep: dict, env: dict | None):

@@ -59,3 +59,189 @@ def test_split_with_an_empty_channel_cell(invoke, tmp_path):
     assert res.exit_code == 0, res.output
     recs = pd.read_parquet(tmp_path / "out" / "records.parquet")
     assert recs["solicitation_evidence"].str.contains("text model|channel").all()
+
+
+# --------------------------------------------------------------------------- 2. CSV output
+
+
+NASTY_CELLS = [
+    "\r=1+1 the app crashed again",
+    "line one\rline two",
+    "line one\r\nline two\nthree",
+    ' =HYPERLINK("http://x")',
+    "\x07@SUM(A1)",
+    "\t-2+3",
+    "'=already quoted",
+    "''=twice",
+    "'tis a fine app",
+    'she said "no", then left',
+    "NA",
+    "-",
+    "plain text",
+]
+
+
+def test_csv_tables_quote_cr_and_neutralise_formulas_after_leading_controls(tmp_path):
+    """`jtbd load --csv` on a cell "\\r=1+1 ..." wrote it unquoted: CSV readers saw an extra row starting "=1+1"."""
+    import csv
+
+    from jtbd.runs import RunFolder, read_run_table
+
+    df = pd.DataFrame({"record_id": [f"r{i}" for i in range(len(NASTY_CELLS))], "text": NASTY_CELLS})
+    run = RunFolder.create(tmp_path / "out", command="load", csv=True)
+    run.write_table("records", df)
+    run.finish()
+    with open(tmp_path / "out" / "records.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert len(rows) == 1 + len(NASTY_CELLS)  # no cell split into extra rows
+    for row in rows[1:]:
+        cell = row[1]
+        stripped = cell.lstrip("".join(chr(c) for c in range(33)))
+        assert not stripped.startswith(("=", "+", "-", "@")) or cell.startswith("'"), cell
+        assert not cell.startswith(("\t", "\r")), cell
+    # reading back gives the same rows
+    back = read_run_table(tmp_path / "out", "records")
+    assert back["text"].tolist() == NASTY_CELLS
+
+
+@pytest.mark.parametrize("value", NASTY_CELLS + ["=cmd|' /C calc'!A0", "\u00a0+1", "@"])
+def test_neutralise_formulas_round_trips(value):
+    from jtbd.runs import neutralise_formulas, restore_formulas
+
+    df = pd.DataFrame({value: [value]})
+    out = neutralise_formulas(df)
+    assert restore_formulas(out).columns.tolist() == [value]
+    assert restore_formulas(out).iloc[0, 0] == value
+
+
+def test_load_csv_with_cr_in_a_cell(invoke, tmp_path):
+    """`jtbd load x.csv --csv -o out` with a multi-line cell holding a bare CR: one record per row, read back equal."""
+    import csv
+
+    _write(tmp_path / "x.csv", 'id,text\na1,"first line\rsecond =1+1"\na2,"\r=1+1 the app crashed again"\n')
+    res = invoke("load", "x.csv", "--csv", "-o", "out")
+    assert res.exit_code == 0, res.output
+    with open(tmp_path / "out" / "records.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert [r[0] for r in rows[1:]] == ["a1", "a2"]
+    from jtbd.runs import read_run_table
+
+    assert read_run_table(tmp_path / "out", "records")["text"].tolist() == ["first line\rsecond =1+1", "\r=1+1 the app crashed again"]
+
+
+# --------------------------------------------------------------------------- 13. report quotes from CSV runs
+
+
+def test_report_quotes_from_a_csv_run_are_the_original_text(tmp_path):
+    """With --csv the report quoted "'=..." (the neutralising apostrophe) while the span referred to the original text."""
+    from jtbd.report import _quotes
+    from jtbd.runs import RunFolder
+
+    text = "=the app crashed again"
+    a = pd.DataFrame({"theme_id": ["J1"], "similarity": [0.9], "record_id": ["r1"], "start": [0], "end": [len(text)], "text": [text]})
+    run = RunFolder.create(tmp_path / "out", command="analyze", csv=True)
+    run.write_table("theme_assignments", a)
+    run.finish()
+    q = _quotes(tmp_path / "out")["J1"][0]
+    assert q["text"] == text
+    assert q["end"] - q["start"] == len(q["text"])
+
+
+# --------------------------------------------------------------------------- 4. run folders
+
+
+def _ls(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_rerun_into_a_run_folder_is_refused_without_force(invoke, tmp_path):
+    """Re-running into a Parquet run folder with --csv left both table sets; the report then quoted the old run."""
+    _write(tmp_path / "a.csv", "id,text\na1,The app crashed when I paid\n")
+    assert invoke("load", "a.csv", "-o", "out").exit_code == 0
+    before = (tmp_path / "out" / "run.json").read_bytes()
+    res = invoke("load", "a.csv", "-o", "out", "--csv")
+    assert res.exit_code == 2 and "E234" in res.output and "--force" in res.output
+    assert (tmp_path / "out" / "run.json").read_bytes() == before
+    res = invoke("load", "a.csv", "-o", "out", "--csv", "--force")
+    assert res.exit_code == 0, res.output
+    assert _ls(tmp_path / "out") == ["records.csv", "run.json", "skipped.csv"]  # replaced whole: no Parquet left
+    assert json.loads((tmp_path / "out" / "run.json").read_text())["complete"] is True
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_an_existing_folder_that_is_not_empty_is_refused(invoke, tmp_path):
+    _write(tmp_path / "a.csv", "id,text\na1,The app crashed when I paid\n")
+    (tmp_path / "out").mkdir()
+    _write(tmp_path / "out" / "notes.txt", "mine")
+    res = invoke("load", "a.csv", "-o", "out")
+    assert res.exit_code == 2 and "E234" in res.output
+    assert _ls(tmp_path / "out") == ["notes.txt"]
+    (tmp_path / "empty").mkdir()
+    assert invoke("load", "a.csv", "-o", "empty").exit_code == 0  # an empty folder is fine
+
+
+@pytest.mark.parametrize("args, content", [
+    (["load", "bad.csv", "-o", "deep/er/out"], b"\x00\x01\x02binary" * 100),
+    (["load", "bad.csv", "-o", "out"], b""),
+    (["analyze", "nothing/*.csv", "-o", "out"], None),
+])
+def test_a_failed_run_leaves_no_folder(invoke, tmp_path, args, content):
+    """A failed `load`/`split`, or a glob matching nothing, left an empty --out folder."""
+    if content is not None:
+        _write(tmp_path / "bad.csv", content)
+    res = invoke(*args)
+    assert res.exit_code in (1, 2), res.output
+    assert not (tmp_path / "out").exists() and not (tmp_path / "deep").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_ctrl_c_while_rerunning_keeps_the_old_run_whole(invoke, tmp_path, monkeypatch):
+    """Ctrl-C while re-running into an existing folder left a new records table beside the old run.json."""
+    _write(tmp_path / "a.csv", "id,text\na1,The app crashed when I paid\n")
+    assert invoke("load", "a.csv", "-o", "out").exit_code == 0
+    old = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    import jtbd.runs
+
+    real = jtbd.runs.RunFolder.write_table
+
+    def interrupted(self, name, df):
+        if name == "skipped":  # after records was written
+            raise KeyboardInterrupt
+        return real(self, name, df)
+
+    monkeypatch.setattr(jtbd.runs.RunFolder, "write_table", interrupted)
+    res = invoke("load", "a.csv", "-o", "out", "--force")
+    assert res.exit_code == 130
+    assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == old
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_interrupt_after_run_json_leaves_no_folder(tmp_path, monkeypatch):
+    """Ctrl-C just after run.json was written left a run.json with finished_at set and no report."""
+    import jtbd.report
+    from jtbd.pipeline import AnalysisResult
+
+    def boom(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(jtbd.report, "build_report", boom)
+    result = AnalysisResult(records=pd.DataFrame({"record_id": ["a"]}), units=pd.DataFrame(), outcomes=pd.DataFrame(),
+                            themes=pd.DataFrame(), assignments=pd.DataFrame())
+    with pytest.raises(KeyboardInterrupt):
+        result.save(tmp_path / "out")
+    assert _ls(tmp_path) == []
+    run = result.save(tmp_path / "out", report=False)
+    assert run.path == tmp_path / "out" and json.loads((run.path / "run.json").read_text())["complete"] is True
+    with pytest.raises(Exception, match="E234"):
+        result.save(tmp_path / "out", report=False)
+
+
+def test_read_run_table_reads_the_table_run_json_lists(tmp_path):
+    """`jtbd report` read `.parquet` first, even when run.json listed the CSV table of the newer run."""
+    from jtbd.runs import RunFolder, read_run_table
+
+    run = RunFolder.create(tmp_path / "out", command="load", csv=True)
+    run.write_table("records", pd.DataFrame({"record_id": ["new"]}))
+    run.finish()
+    pd.DataFrame({"record_id": ["stale"]}).to_parquet(tmp_path / "out" / "records.parquet")
+    assert read_run_table(tmp_path / "out", "records")["record_id"].tolist() == ["new"]
