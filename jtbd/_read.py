@@ -402,6 +402,9 @@ def read_file(path: Path, *, encoding: str | None = None, sheet: str | None = No
     with open(path, "rb") as fh:
         head = fh.read(8192)
     fmt = detect_format(path, head)
+    if sheet is not None and fmt != "excel":
+        raise UsageError("E217", f"--sheet '{sheet}' was given, but '{path.name}' is a {fmt} file, not an Excel workbook",
+                         fix="drop --sheet (it picks a sheet of an .xlsx file)")
     if fmt == "parquet":
         return read_parquet(path)
     if fmt == "excel":

@@ -531,7 +531,7 @@ def themes(ctx: click.Context, path: str, kind: str, theme_model: str | None, ke
 @load_options
 @click.option("--model", "theme_model", default=None, type=click.Path(exists=True, file_okay=False),
               help="theme_model folder of an earlier run: assign to its themes instead of fitting new ones.")
-@click.option("--min-n", default=30, show_default=True, type=int, help="Figures from fewer records are flagged small_sample.")
+@click.option("--min-n", default=30, show_default=True, type=click.IntRange(min=1), help="Figures from fewer records are flagged small_sample.")
 @click.option("--period", type=click.Choice(["M", "W"]), default="M", show_default=True, help="Trends by month or week.")
 @click.option("--seed", default=None, type=int, help="Seed for themes and bootstraps (default: run.seed, 42).")
 @click.option("-o", "--out", default=None, type=click.Path(file_okay=False), help="Run folder (default: a new one under runs/).")

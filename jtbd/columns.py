@@ -273,6 +273,10 @@ def _check_column(df, role: str, col: str) -> str:
     raise UsageError("E210", f"{flag} names column '{col}', which is not in the data{hint}", fix=f"use one of the columns: {', '.join(names[:30])}")
 
 
+_FLAGS = {"text": "text-col", "id": "id-col", "date": "date-col", "score": "score-col", "channel": "channel-col",
+          "question": "question-col", "customer_id": "customer-col", "customer_value": "value-col"}
+
+
 def infer_roles(df, *, overrides: Mapping[str, str | None] | None = None, sample: int = 3000, require_text: bool = True,
                 source: str = "the data") -> RoleInference:
     """Infer the role of each column of ``df``.
@@ -299,6 +303,10 @@ def infer_roles(df, *, overrides: Mapping[str, str | None] | None = None, sample
         if role not in roles:
             raise UsageError("E211", f"unknown column role '{role}'", fix=f"use one of: {', '.join(ROLES)}")
         roles[role] = _check_column(df, role, col)
+        other = next((r for r in overrides if r != role and roles.get(r) == roles[role]), None)
+        if other is not None:
+            raise UsageError("E218", f"--{_FLAGS.get(other, other)} and --{_FLAGS.get(role, role)} both name column '{roles[role]}'",
+                             fix="give each role its own column (omit one of the options to let it be inferred)")
         used.add(roles[role])
 
     ranked = sorted(((s, c) for c, p in profiles.items() if (s := _text_score(p)) > 0), reverse=True)

@@ -115,9 +115,36 @@ class Config:
                         fix=f"valid keys in [{section}]: {', '.join(sorted(known))}",
                     )
                 if value is not None:
-                    clean[key] = tuple(value) if isinstance(value, list) else value
+                    value = tuple(value) if isinstance(value, list) else str(value) if isinstance(value, Path) else value
+                    _check_type(f"{section}.{key}", value, _field_types(current)[key])
+                    clean[key] = value
             sections[section] = dataclasses.replace(current, **clean)
         return Config(**sections)
+
+
+def _field_types(obj) -> dict[str, str]:
+    return {f.name: str(f.type) for f in dataclasses.fields(obj)}
+
+
+_TYPE_WORDS = {"str": "a string (in quotes)", "bool": "true or false (no quotes)", "int": "a whole number (no quotes)",
+               "tuple[str, ...]": "a list of strings, e.g. [\"survey\", \"nps\"]"}
+
+
+def _check_type(key: str, value: Any, annotation: str) -> None:
+    """Raise E216 when a config value does not have its field's type (``csv = "no"``, ``seed = "abc"``)."""
+    kinds = [k.strip() for k in annotation.split("|") if k.strip() != "None"]
+    for kind in kinds:
+        if kind == "bool" and isinstance(value, bool):
+            return
+        if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
+            return
+        if kind == "str" and isinstance(value, str):
+            return
+        if kind.startswith("tuple") and isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+            return
+    want = " or ".join(_TYPE_WORDS.get(k, k) for k in kinds)
+    raise UsageError("E216", f"config value '{key}' must be {want}; got {value!r} ({type(value).__name__})",
+                     fix=f"correct '{key.split('.')[-1]}' under [{key.split('.')[0]}] in the config file")
 
 
 def _suggest(name: str, options) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from ._read import SUPPORTED, Frame, Grid, Skip, read_file
+from ._read import EXCEL_EXT, SUPPORTED, Frame, Grid, Skip, read_file
 from .columns import infer_roles, numeric, parse_dates
 from .config import LoadConfig
 from .errors import DataError, UsageError
@@ -179,10 +179,14 @@ def _load_folder(folder: Path, cfg: LoadConfig, *, progress: bool = False) -> Lo
     files = list(iter_input_files(folder))
     if not files:
         raise DataError("E108", f"folder '{folder}' holds no CSV, TSV, JSON, JSON Lines, Parquet or Excel files", fix="point at a folder of exports or at one file")
+    if cfg.sheet is not None and not any(p.suffix.lower() in EXCEL_EXT for p in files):
+        raise UsageError("E217", f"--sheet '{cfg.sheet}' was given, but folder '{folder}' holds no Excel workbooks",
+                         fix="drop --sheet (it picks a sheet of the .xlsx files in a folder)")
     parts, skips, infos = [], [], []
     for path in tqdm(files, desc="loading files", unit="file", disable=not progress, leave=False):
         rel = str(path.relative_to(folder))
-        one = _load_one(read_file(path, encoding=cfg.encoding, sheet=cfg.sheet), name=rel, cfg=cfg, prefix=Path(rel).with_suffix("").as_posix() + ":")
+        sheet = cfg.sheet if path.suffix.lower() in EXCEL_EXT else None
+        one = _load_one(read_file(path, encoding=cfg.encoding, sheet=sheet), name=rel, cfg=cfg, prefix=Path(rel).with_suffix("").as_posix() + ":")
         one.records["source_file"] = rel
         one.skipped["source_file"] = rel
         parts.append(one.records)
@@ -277,6 +281,14 @@ def _load_one(table: Grid | Frame, *, name: str, cfg: LoadConfig, prefix: str) -
     inference = infer_roles(df, overrides=overrides, source=f"'{name}'", require_text=False)
     notes.extend(inference.notes)
     open_cols = [] if cfg.text_col and cfg.layout != "wide" else choose_open_questions(header, inference, layout=cfg.layout)
+    if cfg.layout == "wide" and not header.platform:
+        question = inference.roles.get("question")
+        if question and _names_questions(df[question]):
+            raise UsageError("E219", f"--layout wide was asked for, but column '{question}' of '{name}' names the question of each row "
+                                     "(a long file: one answer per row)", fix="drop --layout wide, or pass --layout long")
+        # a column that plays another role (id, channel, customer ...) is no open question
+        taken = {c for r, c in inference.roles.items() if c and r != "text"}
+        open_cols = [c for c in open_cols if c not in taken]
     if cfg.layout == "wide" and not open_cols:
         raise DataError("E109", f"--layout wide was asked for, but '{name}' has no free-text columns to melt", fix="use --layout long with --text-col NAME")
     if open_cols:
@@ -358,6 +370,17 @@ def _load_one(table: Grid | Frame, *, name: str, cfg: LoadConfig, prefix: str) -
         info["column_ids"] = {c: header.column_ids.get(c) for c in open_cols}
     records["source_file"] = None if name == "dataframe" else name
     return LoadedFeedback(records=_order_columns(records), skipped=skipped_df, info=info)
+
+
+def _names_questions(series) -> bool:
+    """Whether a column holds the questions asked (repeated prompts, or values that read as questions)."""
+    from .columns import is_question_like
+
+    values = series.dropna().astype(str).str.strip()
+    values = values[values != ""].head(3000)
+    if len(values) < 2:
+        return False
+    return values.nunique() <= 0.5 * len(values) or values.map(is_question_like).mean() > 0.5
 
 
 def _canonical(df, idx, inference, prefix: str, numbers: list[int]):

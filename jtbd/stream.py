@@ -185,7 +185,8 @@ def iter_feedback(source, *, config=None, chunk_size: int = 50_000) -> Iterator[
                 one.records["source_file"] = rel if len(files) > 1 or root else one.records["source_file"]
                 yield one, {**finfo, "file": rel}
         else:
-            one = _load_one(read_file(path, encoding=cfg.encoding, sheet=cfg.sheet), name=rel, cfg=cfg, prefix=prefix)
+            sheet = cfg.sheet if suffix in (".xlsx", ".xlsm") else None
+            one = _load_one(read_file(path, encoding=cfg.encoding, sheet=sheet), name=rel, cfg=cfg, prefix=prefix)
             if len(files) > 1 or root:
                 one.records["source_file"] = rel
             for start in range(0, max(1, len(one.records)), chunk_size):

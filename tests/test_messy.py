@@ -245,3 +245,64 @@ def test_read_run_table_reads_the_table_run_json_lists(tmp_path):
     run.finish()
     pd.DataFrame({"record_id": ["stale"]}).to_parquet(tmp_path / "out" / "records.parquet")
     assert read_run_table(tmp_path / "out", "records")["record_id"].tolist() == ["new"]
+
+
+# --------------------------------------------------------------------------- 11. usage
+
+
+def test_global_options_after_the_command(invoke, tmp_path, monkeypatch):
+    """`jtbd analyze X --embedder static` said "No such option '--embedder'"."""
+    monkeypatch.delenv("JTBD_EMBEDDER", raising=False)
+    _write(tmp_path / "a.csv", "id,text\na1,The app crashed when I paid\n")
+    res = invoke("load", "a.csv", "-o", "out", "-q", "--embedder", "static")
+    assert res.exit_code == 0, res.output
+    import os
+
+    assert os.environ["JTBD_EMBEDDER"] == "static"
+    res = invoke("load", "a.csv", "-o", "out", "--force", "--config", "none.toml")
+    assert res.exit_code == 2 and "E203" in res.output  # --config after the command is read
+    for cmd in (["analyze"], ["report"], ["evaluate", "themes"], ["train", "solicitation"]):
+        assert "--embedder" in invoke(*cmd, "--help").output
+
+
+def test_debug_after_the_command_shows_the_traceback(runner, tmp_path):
+    from jtbd.cli import cli
+
+    _write(tmp_path / "e.csv", "")
+    res = runner.invoke(cli, ["inspect", str(tmp_path / "e.csv"), "--debug"], obj={})
+    assert res.exit_code != 0 and res.exception is not None and "E101" in str(res.exception)
+
+
+def test_layout_wide_on_a_long_file_is_refused(invoke, tmp_path):
+    """`--layout wide` on a long file silently turned the question texts into records."""
+    _write(tmp_path / "long.csv", "id,question,answer\n1,What could we improve?,The parking is awful and slow\n"
+                                  "2,What could we improve?,Staff were rude at the desk today\n3,What did you like?,Quick service and kind nurses\n")
+    res = invoke("inspect", "long.csv", "--layout", "wide")
+    assert res.exit_code == 2 and "E219" in res.output
+
+
+@pytest.mark.parametrize("toml, key", [
+    ('[run]\ncsv = "no"\n', "run.csv"),
+    ('[run]\nseed = "abc"\n', "run.seed"),
+    ("[load]\ntext_col = 3\n", "load.text_col"),
+    ('[solicitation]\nsolicited_channels = "survey"\n', "solicitation.solicited_channels"),
+])
+def test_config_values_are_type_checked(invoke, tmp_path, toml, key):
+    """`jtbd.toml` values were not type-checked (`csv = "no"` wrote CSV; `seed = "abc"` failed with E900 after 11 s)."""
+    _write(tmp_path / "jtbd.toml", toml)
+    _write(tmp_path / "a.csv", "id,text\na1,The app crashed when I paid\n")
+    res = invoke("load", "a.csv", "-o", "out")
+    assert res.exit_code == 2 and "E216" in res.output and key in res.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("args, code", [
+    (["analyze", "a.csv", "--min-n", "-5"], "-5 is not in the range"),
+    (["inspect", "a.csv", "--sheet", "S1"], "E217"),
+    (["inspect", "a.csv", "--text-col", "text", "--id-col", "text"], "E218"),
+])
+def test_contradictory_options_are_refused(invoke, tmp_path, args, code):
+    """`--min-n -5`, `--sheet` on a CSV and `--text-col text --id-col text` passed without comment."""
+    _write(tmp_path / "a.csv", "id,text\na1,The app crashed when I paid\n")
+    res = invoke(*args)
+    assert res.exit_code == 2 and code in res.output
