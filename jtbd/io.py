@@ -329,9 +329,9 @@ def _load_one(table: Grid | Frame, *, name: str, cfg: LoadConfig, prefix: str) -
             records["question"], _ = _repair_mojibake(records["question"])
     redaction = None
     if cfg.redact and len(records):
-        from .redact import redact_series
+        from .redact import redact_frame
 
-        records["text"], masked = redact_series(records["text"])
+        records, masked = redact_frame(records)  # every column written out, not only the text
         redaction = {"enabled": True, "masked": masked}
 
     skipped_df = pd.DataFrame(

@@ -306,3 +306,57 @@ def test_contradictory_options_are_refused(invoke, tmp_path, args, code):
     _write(tmp_path / "a.csv", "id,text\na1,The app crashed when I paid\n")
     res = invoke(*args)
     assert res.exit_code == 2 and code in res.output
+
+
+# --------------------------------------------------------------------------- 3. redaction
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("write to j.o'neil+tag@example.com today", "neil"),
+    ("iban gb82 west 1234 5698 7654 32 please", "5698"),
+    ("IBAN GB82WEST12345698765432", "5698"),
+    ("card 4111.1111.1111.1111 was charged", "1111"),
+    ("mail john%40example.com", "john"),
+    ("ring 07700 900123", "900123"),
+    ("call +1 (555) 123-4567", "4567"),
+])
+def test_redaction_masks(text, secret):
+    """`--redact` leaked: j.o'neil+tag@… -> j.o'[EMAIL]; lower-case IBAN partly masked; 4111.1111… -> [PHONE].1111; %40."""
+    from jtbd.redact import redact_text
+
+    out = redact_text(text)
+    assert secret not in out, out
+    assert "[" in out
+
+
+@pytest.mark.parametrize("text", [
+    "Order #123456789 never arrived",
+    "ISBN 978-3-16-148410-0 is out of print",
+    "the book 978-3-16-148410-0 is great",
+    "Invoice 2024-0001-5678 was wrong",
+    "Ticket no. 55512345 closed",
+    "flight BA 2490 was 3 hours late",
+])
+def test_redaction_keeps(text):
+    """Over-redaction: Order #123456789 -> [PHONE], ISBN 978-3-16-148410-0 -> 978-[PHONE]-0, Invoice 2024-0001-5678 -> [PHONE]."""
+    from jtbd.redact import redact_text
+
+    assert redact_text(text) == text
+
+
+def test_redact_covers_every_column_written(invoke, tmp_path):
+    """`jtbd load pii.csv --redact --csv`: email, contact_email, phone, customer_id and question were written unmasked."""
+    _write(tmp_path / "pii.csv", "record_id,text,email,contact_email,phone,customer_id,question,notes\n"
+                                 "r1,Mail me at jo@example.com,jo@example.com,x@y.org,7946 0958,bob@example.com,"
+                                 "Your number 07700 900123?,ring +44 20 7946 0958\n"
+                                 "r2,Great staff,,,,c-17,Why?,fine\n")
+    res = invoke("load", "pii.csv", "--redact", "--csv", "-o", "out")
+    assert res.exit_code == 0, res.output
+    written = (tmp_path / "out" / "records.csv").read_text(encoding="utf-8")
+    for secret in ("jo@example", "x@y.org", "7946", "bob@example", "900123"):
+        assert secret not in written, secret
+    recs = pd.read_csv(tmp_path / "out" / "records.csv")
+    assert recs.loc[1, "customer_id"] == "c-17"  # ids without personal data are kept
+    assert recs.loc[0, "customer_id"].startswith("[EMAIL]-")
+    manifest = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert manifest["redaction"]["masked"]["[EMAIL]"] >= 4
