@@ -168,8 +168,10 @@ def decode_bytes(data: bytes, *, name: str, encoding: str | None = None) -> tupl
             return data.decode(utf16), utf16
         except UnicodeDecodeError:
             pass
-    if b"\x00" in data[:65536]:
-        raise DataError("E103", f"'{name}' looks like a binary file, not text (it contains NUL bytes)", fix="export the feedback as CSV, Excel, JSON or Parquet")
+    head = data[:65536]
+    if head.count(0) > max(16, len(head) // 100):  # a few stray NULs are removed (and counted) by the reader
+        raise DataError("E103", f"'{name}' looks like a binary file, not text ({head.count(0):,} NUL bytes in its first {len(head):,})",
+                        fix="check it is the export you meant: jtbd reads CSV, TSV, Excel (.xlsx), JSON, JSON Lines and Parquet")
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -201,8 +203,9 @@ def _check_text_not_binary(text: str, name: str) -> None:
     if not sample:
         return
     controls = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\r\n\f") or 0xFFF0 <= ord(ch) <= 0xFFFF)
-    if controls / len(sample) > 0.05:
-        raise DataError("E103", f"'{name}' looks like a binary file, not text ({controls} control characters in its first {len(sample)})", fix="export the feedback as CSV, Excel, JSON or Parquet")
+    if controls > max(16, 0.05 * len(sample)):  # a few stray control characters are text, and removed or kept
+        raise DataError("E103", f"'{name}' looks like a binary file, not text ({controls} control characters in its first {len(sample)})",
+                        fix="check it is the export you meant: jtbd reads CSV, TSV, Excel (.xlsx), JSON, JSON Lines and Parquet")
 
 
 # --------------------------------------------------------------------------- delimited
@@ -244,7 +247,7 @@ def read_delimited(text: str, *, fmt: str, encoding: str, name: str) -> Grid:
     delim = sniff_delimiter(text, preferred="\t" if fmt == "tsv" else None)
     fmt = "tsv" if delim == "\t" else "csv"
     grid = Grid(rows=[], row_numbers=[], fmt=fmt, encoding=encoding, delimiter=delim)
-    for row, start in delimited_rows(io.StringIO(text, newline=""), delim):
+    for row, start in delimited_rows(io.StringIO(text, newline=""), delim, notes=grid.notes):
         if isinstance(row, Skip):
             grid.skipped.append(row)
         else:
@@ -253,23 +256,66 @@ def read_delimited(text: str, *, fmt: str, encoding: str, name: str) -> Grid:
     return grid
 
 
-def delimited_rows(lines, delim: str):
+def delimited_rows(lines, delim: str, *, notes: list[str] | None = None, first_line: int = 1):
     """``(row, line)`` for each non-blank row of ``lines`` (an open text file or any line iterable),
-    ``line`` being the 1-based line where the row starts; an unreadable row comes as ``(Skip, line)``."""
-    reader = csv.reader((line.replace("\x00", "") for line in lines), delimiter=delim)
-    start = 1
+    ``line`` being the 1-based line where the row starts; an unreadable row comes as ``(Skip, line)``.
+
+    Repairs, each reported in ``notes``: NUL characters are removed; a quote that opens a
+    field and never closes (which would swallow every later line into one field) is closed
+    at the end of its line, and the lines after it are read as rows of their own.
+    """
+    raw: list[str] = []
+    nuls = [0, None]  # count, first line
+
+    def feed():
+        for line in lines:
+            if "\x00" in line:
+                if nuls[1] is None:
+                    nuls[1] = first_line + len(raw_lines_seen)
+                nuls[0] += line.count("\x00")
+                line = line.replace("\x00", "")
+            raw.append(line)
+            raw_lines_seen.append(None)
+            yield line
+
+    raw_lines_seen: list[None] = []  # only its length matters (lines read so far)
+    reader = csv.reader(feed(), delimiter=delim)
+    start = first_line
     while True:
         try:
             row = next(reader)
         except StopIteration:
-            return
+            break
         except csv.Error as exc:  # pragma: no cover - csv rarely raises with strict=False
             yield Skip(start, "unreadable_row", f"csv error: {exc}"), start
-            start = reader.line_num + 1
+            raw.clear()
+            start = first_line + reader.line_num
             continue
+        record, raw[:] = list(raw), []
+        if len(record) > 1 and _unterminated(record, delim):
+            if notes is not None:
+                notes.append(f"line {start}: a quote opened here never closes; the field was closed at the end of the line "
+                             f"and the {len(record) - 1:,} lines after it were read as rows")
+            first = next(csv.reader([record[0].rstrip("\r\n") + '"'], delimiter=delim), [])
+            if first and any(cell.strip() for cell in first):
+                yield first, start
+            yield from delimited_rows(record[1:], delim, notes=notes, first_line=start + 1)
+            break
         if row and any(cell.strip() for cell in row):
             yield row, start
-        start = reader.line_num + 1
+        start = first_line + reader.line_num
+    if nuls[0] and notes is not None:
+        notes.append(f"{nuls[0]:,} NUL characters removed (the first on line {nuls[1]})")
+
+
+def _unterminated(record: list[str], delim: str) -> bool:
+    """Whether the lines of one CSV record end inside a quoted field (the file ended before the quote closed)."""
+    try:
+        for _ in csv.reader(record, delimiter=delim, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 # --------------------------------------------------------------------------- excel
@@ -399,8 +445,14 @@ def read_parquet(path: Path) -> Frame:
 
 def read_file(path: Path, *, encoding: str | None = None, sheet: str | None = None) -> Grid | Frame:
     """Read any supported file into a :class:`Grid` or a :class:`Frame`."""
-    with open(path, "rb") as fh:
-        head = fh.read(8192)
+    try:
+        if not path.is_file():  # a FIFO, socket or device would block or never end
+            raise UsageError("E208", f"'{path}' is not a regular file", fix="point at an export file or a folder of them")
+        with open(path, "rb") as fh:
+            head = fh.read(8192)
+    except OSError as exc:
+        raise DataError("E110", f"'{path.name}' could not be read ({exc.strerror or type(exc).__name__})",
+                        fix="check the file exists and you may read it (permissions), or point at another file") from None
     fmt = detect_format(path, head)
     if sheet is not None and fmt != "excel":
         raise UsageError("E217", f"--sheet '{sheet}' was given, but '{path.name}' is a {fmt} file, not an Excel workbook",
@@ -409,7 +461,11 @@ def read_file(path: Path, *, encoding: str | None = None, sheet: str | None = No
         return read_parquet(path)
     if fmt == "excel":
         return read_excel(path, sheet=sheet)
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError("E110", f"'{path.name}' could not be read ({exc.strerror or type(exc).__name__})",
+                        fix="check the file exists and you may read it (permissions), or point at another file") from None
     if not data.strip():
         raise DataError("E101", f"'{path.name}' is empty", fix="check the export finished, or point at another file")
     text, enc = decode_bytes(data, name=path.name, encoding=encoding)

@@ -204,6 +204,13 @@ class _TorchBackend:
         return v.astype(np.float32, copy=False)
 
 
+def _no_telemetry(ort) -> None:
+    """Switch onnxruntime's telemetry events off (jtbd promises no network and writes nothing it does not report)."""
+    disable = getattr(ort, "disable_telemetry_events", None)
+    if disable is not None:
+        disable()
+
+
 class _OnnxBackend:
     """The shipped transformer as ONNX (fp32 or dynamic int8), run with onnxruntime + tokenizers."""
 
@@ -212,6 +219,7 @@ class _OnnxBackend:
             import onnxruntime as ort
         except ImportError:
             raise ResourceError("E311", "the onnx backends need onnxruntime", fix="pip install onnxruntime onnx (or use --embedder torch)") from None
+        _no_telemetry(ort)
         from tokenizers import Tokenizer
 
         folder = _export_dir(fingerprint)
@@ -363,3 +371,8 @@ class _file_lock:
 
         fcntl.flock(self.fh, fcntl.LOCK_UN)
         self.fh.close()
+
+
+def portable_embedder_info(info: dict) -> dict:
+    """An embedder's description without machine-specific paths (for configs that ship)."""
+    return {k: v for k, v in info.items() if k not in ("path", "cache", "device")}

@@ -241,7 +241,9 @@ def _isna(value: Any) -> bool:
 
 
 def _print_summary(path: str, s: dict, examples: list[dict]) -> None:
-    echo = click.echo
+    def echo(line: str) -> None:  # cells and names come from the file: no control sequence reaches the terminal
+        click.echo(_printable(line))
+
     fmt = s["format"]
     if s.get("delimiter"):
         fmt += f" (delimiter {s['delimiter']!r})"
@@ -599,20 +601,23 @@ STREAM_BYTES = 100_000_000  # inputs this large are streamed unless --no-stream
 
 
 def _summary(h: dict, centricity, themes, not_made: dict, run) -> None:
-    click.echo(f"{h['records']:,} records ({h['solicited']:,} solicited, {h['unsolicited']:,} unsolicited) -> {h['units']:,} units -> {run.path}")
+    def echo(line: str) -> None:  # theme labels come from the feedback: no control sequence reaches the terminal
+        click.echo(_printable(line))
+
+    echo(f"{h['records']:,} records ({h['solicited']:,} solicited, {h['unsolicited']:,} unsolicited) -> {h['units']:,} units -> {run.path}")
     if "score" in h:
-        click.echo(f"  {h['measure']} {h['score']:.1f} (95% CI {h['score_ci_low']:.1f} to {h['score_ci_high']:.1f}, n {int(h['score_n']):,})")
+        echo(f"  {h['measure']} {h['score']:.1f} (95% CI {h['score_ci_low']:.1f} to {h['score_ci_high']:.1f}, n {int(h['score_n']):,})")
     c = centricity.set_index("group")
     for g in ("solicited", "unsolicited", "gap (unsolicited - solicited)"):
         if g in c.index:
             r = c.loc[g]
-            click.echo(f"  outcome share, {g:<30} {100 * r['outcome_share']:5.1f}%  (95% CI {100 * r['ci_low']:.1f} to {100 * r['ci_high']:.1f})")
+            echo(f"  outcome share, {g:<30} {100 * r['outcome_share']:5.1f}%  (95% CI {100 * r['ci_low']:.1f} to {100 * r['ci_high']:.1f})")
     jobs = themes[themes["kind"] == "job"].sort_values("n_records", ascending=False).head(5)
-    click.echo(f"  {h['job_themes']} job themes, {h['enabler_themes']} enabler themes; top jobs:")
+    echo(f"  {h['job_themes']} job themes, {h['enabler_themes']} enabler themes; top jobs:")
     for _, t in jobs.iterrows():
-        click.echo(f"    [{t['theme_id']:>4}] {int(t['n_records']):>5,} records  {t['label']}")
+        echo(f"    [{t['theme_id']:>4}] {int(t['n_records']):>5,} records  {t['label']}")
     for name, why in not_made.items():
-        click.echo(f"  not made: {name} ({why})")
+        echo(f"  not made: {name} ({why})")
 
 
 @cli.command()

@@ -326,10 +326,12 @@ def infer_roles(df, *, overrides: Mapping[str, str | None] | None = None, sample
                 fix="name the column that holds the feedback with --text-col NAME",
             )
 
+    order = {c: i for i, c in enumerate(profiles)}
+
     def pick(role: str, candidates: list[tuple[float, str]]) -> None:
         if roles[role] is not None or role in absent:
             return
-        for _, col in sorted(candidates, key=lambda t: (-t[0], list(profiles).index(t[1]))):
+        for _, col in sorted(candidates, key=lambda t: (-t[0], order[t[1]])):
             if col not in used:
                 roles[role] = col
                 used.add(col)

@@ -49,6 +49,7 @@ class LoadConfig:
     redact: bool = False
     repair_mojibake: bool = True
     dedupe: bool = True  # skip exact duplicate rows (every field equal)
+    max_text_chars: int = 100_000  # longer texts are skipped (reason text_too_long): no feedback is this long, a pasted log is
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ CANONICAL_COLUMNS = [
     "record_id", "text", "date", "score", "channel", "question", "customer_id", "customer_value",
     "respondent_id", "question_id", "source_file", "source_row",
 ]
-SKIP_REASONS = ("empty_text", "duplicate_row", "unreadable_row")
+SKIP_REASONS = ("empty_text", "duplicate_row", "unreadable_row", "text_too_long")
 _ROLE_TO_COLUMN = {"id": "record_id"}
 
 
@@ -117,6 +117,8 @@ def load_feedback(source, *, config: LoadConfig | None = None, text_col: str | N
         path = Path(source)
         if not path.exists():
             raise UsageError("E208", f"'{path}' does not exist", fix="check the path")
+        if not path.is_dir() and not path.is_file():  # a FIFO, socket or device would block or never end
+            raise UsageError("E208", f"'{path}' is not a regular file or folder", fix="point at an export file or a folder of them")
         if path.is_dir():
             result = _load_folder(path, cfg, progress=progress)
         else:
@@ -161,6 +163,18 @@ def _file_info(path: Path) -> dict:
     return {"path": str(path), "bytes": path.stat().st_size, "sha256": file_sha256(path)}
 
 
+def _odd_entries(folder: Path) -> list[str]:
+    """Notes on entries of ``folder`` with a supported extension that are not regular files (broken links, FIFOs ...)."""
+    notes = []
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder)
+        if p.suffix.lower() not in SUPPORTED or any(part.startswith((".", "~$")) for part in rel.parts) or p.is_file() or p.is_dir():
+            continue
+        what = "a broken link" if p.is_symlink() and not p.exists() else "not a regular file (a FIFO, socket or device)"
+        notes.append(f"{rel}: skipped, {what}")
+    return notes
+
+
 def iter_input_files(folder: Path) -> Iterable[Path]:
     """Supported files below ``folder``, sorted, hidden files and folders excluded."""
     for p in sorted(folder.rglob("*")):
@@ -183,15 +197,25 @@ def _load_folder(folder: Path, cfg: LoadConfig, *, progress: bool = False) -> Lo
         raise UsageError("E217", f"--sheet '{cfg.sheet}' was given, but folder '{folder}' holds no Excel workbooks",
                          fix="drop --sheet (it picks a sheet of the .xlsx files in a folder)")
     parts, skips, infos = [], [], []
+    folder_notes, files_skipped = _odd_entries(folder), []
     for path in tqdm(files, desc="loading files", unit="file", disable=not progress, leave=False):
         rel = str(path.relative_to(folder))
         sheet = cfg.sheet if path.suffix.lower() in EXCEL_EXT else None
-        one = _load_one(read_file(path, encoding=cfg.encoding, sheet=sheet), name=rel, cfg=cfg, prefix=Path(rel).with_suffix("").as_posix() + ":")
+        try:
+            one = _load_one(read_file(path, encoding=cfg.encoding, sheet=sheet), name=rel, cfg=cfg, prefix=Path(rel).with_suffix("").as_posix() + ":")
+        except DataError as exc:  # one bad file (empty, binary, unreadable, no text) does not sink the folder
+            files_skipped.append({"file": rel, "code": exc.code, "reason": exc.message})
+            folder_notes.append(f"{rel}: skipped, {exc.code}: {exc.message}")
+            continue
         one.records["source_file"] = rel
         one.skipped["source_file"] = rel
         parts.append(one.records)
         skips.append(one.skipped)
         infos.append({**one.info, "file": rel, **_file_info(path)})
+    if not infos:
+        first = files_skipped[0]
+        raise DataError("E111", f"no file in folder '{folder}' could be read ({len(files_skipped)} skipped; "
+                                f"{first['file']}: {first['code']}: {first['reason']})", fix="check the files, or point at one of them to see its error")
     records = pd.concat(parts, ignore_index=True, sort=False)
     skipped = pd.concat(skips, ignore_index=True)
     skipped_counts = Counter()
@@ -212,7 +236,8 @@ def _load_folder(folder: Path, cfg: LoadConfig, *, progress: bool = False) -> Lo
         "layout": layouts.pop() if len(layouts) == 1 else "mixed",
         "questions": list(dict.fromkeys(q for i in infos for q in i.get("questions", []))),
         "score_scale": next((i["score_scale"] for i in infos if i.get("score_scale")), None),
-        "notes": [f"{i['file']}: {n}" for i in infos for n in i.get("notes", [])],
+        "notes": folder_notes + [f"{i['file']}: {n}" for i in infos for n in i.get("notes", [])],
+        "files_skipped": files_skipped,
         "inputs": [{k: i[k] for k in ("path", "bytes", "sha256")} for i in infos],
         "per_file": [{k: v for k, v in i.items() if k not in ("inputs",)} for i in infos],
         "redaction": _merge_redaction(infos),
@@ -322,6 +347,9 @@ def _load_one(table: Grid | Frame, *, name: str, cfg: LoadConfig, prefix: str) -
             skipped.append(Skip(numbers[i], "empty_text", f"column '{inference.roles['text']}' is empty"))
         layout = "long"
 
+    if cfg.max_text_chars and len(records):
+        records = _drop_too_long(records, cfg.max_text_chars, skipped, notes)
+
     repaired = 0
     if cfg.repair_mojibake and len(records):
         records["text"], repaired = _repair_mojibake(records["text"])
@@ -372,6 +400,25 @@ def _load_one(table: Grid | Frame, *, name: str, cfg: LoadConfig, prefix: str) -
     return LoadedFeedback(records=_order_columns(records), skipped=skipped_df, info=info)
 
 
+def _drop_too_long(records, limit: int, skipped: list, notes: list):
+    """Records whose text is longer than ``limit`` characters, dropped: a row is skipped (text_too_long)
+    when none of its records is left, otherwise the dropped answers are noted."""
+    lengths = records["text"].str.len()
+    long = lengths > limit
+    if not long.any():
+        return records
+    rows_left = set(records.loc[~long, "source_row"])
+    partial = 0
+    for row, n in zip(records.loc[long, "source_row"], lengths[long]):
+        if row in rows_left:
+            partial += 1
+        elif not any(s.source_row == row and s.reason == "text_too_long" for s in skipped[-5:]):
+            skipped.append(Skip(int(row), "text_too_long", f"text of {int(n):,} characters is longer than load.max_text_chars ({limit:,})"))
+    if partial:
+        notes.append(f"{partial:,} answers longer than load.max_text_chars ({limit:,} characters) left out of rows that kept other answers")
+    return records.loc[~long].reset_index(drop=True)
+
+
 def _names_questions(series) -> bool:
     """Whether a column holds the questions asked (repeated prompts, or values that read as questions)."""
     from .columns import is_question_like
@@ -406,11 +453,11 @@ def _canonical(df, idx, inference, prefix: str, numbers: list[int]):
         out["customer_value"] = numeric(sub[roles["customer_value"]])
     used = {c for r, c in roles.items() if c and r != "id"}
     canon = set(CANONICAL_COLUMNS)
-    for col in sub.columns:
-        if col in used or col == roles.get("id"):
-            continue
-        target = col if col not in canon else f"{col}_src"
-        out[target] = sub[col]
+    rest = [col for col in sub.columns if not (col in used or col == roles.get("id"))]
+    if rest:  # in one step: one insert per column is quadratic in columns
+        other = sub[rest]
+        other.columns = [col if col not in canon else f"{col}_src" for col in rest]
+        out = pd.concat([out, other], axis=1)
     if roles.get("id"):
         out["_id"] = _as_str(sub[roles["id"]])
     out["source_row"] = [numbers[i] for i in idx]

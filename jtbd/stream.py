@@ -114,7 +114,8 @@ def _csv_chunks(path: Path, chunk_size: int, encoding: str | None) -> Iterator[t
     header_rows: list | None = None
     with open(path, encoding=enc, errors="replace", newline="") as fh:
         grid = Grid(rows=[], row_numbers=[], fmt=fmt, encoding=enc, delimiter=delim)
-        for row, start in delimited_rows(fh, delim):
+        notes: list[str] = []  # repairs (NULs removed, an unterminated quote), reported with the chunk they happen in
+        for row, start in delimited_rows(fh, delim, notes=notes):
             if isinstance(row, Skip):
                 grid.skipped.append(row)
                 continue
@@ -124,9 +125,12 @@ def _csv_chunks(path: Path, chunk_size: int, encoding: str | None) -> Iterator[t
                 if header_rows is None:
                     n = detect_header(grid.rows).n_rows
                     header_rows = list(zip(grid.rows[:n], grid.row_numbers[:n]))
+                grid.notes.extend(notes)
+                notes.clear()
                 yield grid, enc
                 grid = Grid(rows=[r for r, _ in header_rows], row_numbers=[k for _, k in header_rows], fmt=fmt, encoding=enc,
                             delimiter=delim)
+        grid.notes.extend(notes)
         if len(grid.rows) > (len(header_rows) if header_rows else 0) or header_rows is None:
             yield grid, enc
 
@@ -528,6 +532,7 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
             if not load_info.get("score_scale") and info.get("score_scale"):
                 load_info["score_scale"] = info["score_scale"]
             load_info["questions"] = list(dict.fromkeys([*load_info.get("questions", []), *info.get("questions", [])]))
+            load_info["notes"] = list(dict.fromkeys([*load_info.get("notes", []), *info.get("notes", [])]))  # repairs in later chunks
         rows_read += int(info.get("rows_read", 0))
         skipped_counts.update(info.get("skipped", {}))
         if loaded.skipped is not None and len(loaded.skipped):

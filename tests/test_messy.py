@@ -360,3 +360,168 @@ def test_redact_covers_every_column_written(invoke, tmp_path):
     assert recs.loc[0, "customer_id"].startswith("[EMAIL]-")
     manifest = json.loads((tmp_path / "out" / "run.json").read_text())
     assert manifest["redaction"]["masked"]["[EMAIL]"] >= 4
+
+
+# --------------------------------------------------------------------------- 5. a record too long for the parser
+
+
+def test_a_huge_record_is_skipped_with_a_reason_not_the_run(tmp_path):
+    """One 5 MB record aborted `analyze` (spaCy E088 surfaced as E900)."""
+    import jtbd
+
+    src = _write(tmp_path / "big.csv", "id,text\n1,The app crashed when I paid\n2," + "word " * 1_000_000 + "\n3,Parking was awful\n")
+    loaded = jtbd.load_feedback(src)
+    assert loaded.records["record_id"].tolist() == ["1", "3"]
+    assert loaded.info["skipped"] == {"text_too_long": 1}
+    assert loaded.info["rows_read"] == loaded.info["rows_kept"] + sum(loaded.info["skipped"].values())
+    row = loaded.skipped.iloc[0]
+    assert row["source_row"] == 3 and row["reason"] == "text_too_long" and "5,000,000" in row["detail"]
+
+
+# --------------------------------------------------------------------------- 6. many columns
+
+
+def test_loading_is_linear_in_columns():
+    """10,000 columns x 5 rows took 169 s and printed 9,903 PerformanceWarnings (one insert per column)."""
+    import time
+    import warnings
+
+    import jtbd
+
+    def seconds(ncol: int) -> float:
+        df = pd.DataFrame({"text": ["The app crashed when I paid for the order"] * 5,
+                           **{f"c{i}": [str(i)] * 5 for i in range(ncol - 1)}})
+        t = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a PerformanceWarning fails the test
+            loaded = jtbd.load_feedback(df)
+        assert loaded.records.shape[1] >= ncol
+        return time.perf_counter() - t
+
+    seconds(50)  # warm up
+    small, large = seconds(200), seconds(2000)
+    assert large < 25 * small + 1.0  # 10x the columns: about 10x the time, not 100x
+
+
+# --------------------------------------------------------------------------- 7. folders
+
+
+def test_a_folder_with_bad_entries_loads_the_good_files(tmp_path, monkeypatch):
+    """Unreadable file -> E900 PermissionError; one empty file aborted the folder; broken link skipped silently."""
+    import os
+
+    import jtbd
+    import jtbd._read
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _write(folder / "a.csv", "id,text\n1,The app crashed when I paid\n")
+    _write(folder / "empty.csv", "")
+    _write(folder / "locked.csv", "id,text\n1,Parking was a nightmare\n")
+    (folder / "broken.csv").symlink_to(tmp_path / "nowhere.csv")
+    os.mkfifo(folder / "pipe.csv")
+    real_open = open
+
+    def guarded(path, *args, **kwargs):
+        if str(path).endswith("locked.csv"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(jtbd._read, "open", guarded, raising=False)
+    loaded = jtbd.load_feedback(folder)
+    assert loaded.records["text"].tolist() == ["The app crashed when I paid"]
+    notes = "\n".join(loaded.info["notes"])
+    for name, why in (("broken.csv", "broken link"), ("pipe.csv", "not a regular file"), ("empty.csv", "E101"), ("locked.csv", "E110")):
+        assert any(n.startswith(name) and why in n for n in loaded.info["notes"]), (name, notes)
+    assert {f["file"] for f in loaded.info["files_skipped"]} == {"empty.csv", "locked.csv"}
+
+
+def test_unreadable_file_and_fifo_are_coded_errors(invoke, tmp_path, monkeypatch):
+    import os
+
+    import jtbd._read
+
+    os.mkfifo(tmp_path / "pipe.csv")
+    res = invoke("inspect", "pipe.csv")  # used to hang
+    assert res.exit_code == 2 and "E208" in res.output
+    _write(tmp_path / "locked.csv", "id,text\n1,Parking was a nightmare\n")
+
+    def denied(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(jtbd._read, "open", denied, raising=False)
+    res = invoke("inspect", "locked.csv")
+    assert res.exit_code == 1 and "E110" in res.output and "Permission denied" in res.output and "E900" not in res.output
+
+
+# --------------------------------------------------------------------------- 8. unterminated quote
+
+
+def test_an_unterminated_quote_does_not_swallow_rows(tmp_path):
+    """6 data lines -> rows_read 4, the last two lines inside the fourth record's text, no note."""
+    import jtbd
+
+    src = _write(tmp_path / "uq.csv", 'id,text\n1,The app is fine\n2,Parking was slow\n3,Staff were lovely\n'
+                                      '4,"The quote opens here and never closes\n5,next row was slow to load\n6,six hours of waiting\n')
+    loaded = jtbd.load_feedback(src)
+    assert loaded.info["rows_read"] == 6
+    assert loaded.records["record_id"].tolist() == ["1", "2", "3", "4", "5", "6"]
+    assert loaded.records["text"].iloc[3] == "The quote opens here and never closes"
+    assert any("line 5" in n and "never closes" in n for n in loaded.info["notes"])
+
+
+# --------------------------------------------------------------------------- 9. NULs
+
+
+def test_stray_nuls_are_removed_and_reported_wherever_they_are(tmp_path):
+    """Three NULs in the first 64 KB rejected a CSV as binary; a NUL after 64 KB was stripped silently."""
+    import jtbd
+
+    src = _write(tmp_path / "nul.csv", "id,text\n1,The app is fi\x00ne\n2,Par\x00king was\x00 slow\n"
+                                       + "3," + "long answer " * 7000 + "\n4,after \x0064k\n")
+    loaded = jtbd.load_feedback(src)
+    assert loaded.records["text"].iloc[0] == "The app is fine"
+    assert loaded.records["text"].iloc[3] == "after 64k"
+    assert any("4 NUL characters removed" in n for n in loaded.info["notes"])
+
+
+def test_a_binary_file_is_still_refused(invoke, tmp_path):
+    _write(tmp_path / "bin.csv", bytes(range(256)) * 200)
+    res = invoke("inspect", "bin.csv")
+    assert res.exit_code == 1 and "E103" in res.output
+
+
+# --------------------------------------------------------------------------- 10. terminal control sequences
+
+
+def test_inspect_never_prints_control_sequences(invoke, tmp_path):
+    """`jtbd inspect hostile.csv --examples 100` printed BEL, BS and ESC]0;...BEL (sets the terminal title) raw."""
+    _write(tmp_path / "hostile.csv", 'id,text\n1,"Title \x1b]0;pwned\x07 bell \x07 back\x08 csi \x1b[2J and \x9b31m more words"\n'
+                                     "2,Another normal record here\n")
+    res = invoke("inspect", "hostile.csv", "--examples", "100")
+    assert res.exit_code == 0, res.output
+    assert not any(ord(ch) < 32 and ch not in "\n\t" or 0x7f <= ord(ch) <= 0x9f for ch in res.output), repr(res.output)
+    assert "\\x1b]0;pwned" in res.output  # shown, escaped
+
+
+# --------------------------------------------------------------------------- 12. onnxruntime telemetry
+
+
+def test_onnx_backend_switches_telemetry_off(monkeypatch):
+    """onnxruntime's telemetry events accumulated in ~/.cache/Microsoft/.../onnxruntime.db during runs."""
+    ort = pytest.importorskip("onnxruntime")
+    from jtbd import backends
+
+    calls = []
+    monkeypatch.setattr(ort, "disable_telemetry_events", lambda: calls.append(1))
+
+    class Stop(Exception):
+        pass
+
+    def stop(*a, **k):
+        raise Stop
+
+    monkeypatch.setattr(backends, "_export_dir", stop)  # stop right after the telemetry switch
+    with pytest.raises(Stop):
+        backends._OnnxBackend(Path("."), "fp", quantized=True, batch_size=8)
+    assert calls == [1]
