@@ -31,7 +31,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-__all__ = ["make_statements", "statement_for_doc", "METRICS"]
+__all__ = ["make_statements", "statement_for_doc", "render_statement", "choose_job", "evaluate_statements", "score_statements",
+           "score_against_references", "job_tokens", "job_token_f1", "METRICS", "REFERENCE_METRICS"]
 
 METRICS = ("time", "likelihood", "number", "effort", "cost", "risk", "frequency", "amount")
 
@@ -225,8 +226,8 @@ def _negated(verb) -> bool:
         any(c.lower_ in ("cannot", "can't", "couldn't", "unable") for h in heads for c in h.children)
 
 
-def statement_for_doc(doc, *, compound: float = 0.0, taxonomy=None) -> dict:
-    """Statement fields for one parsed outcome unit."""
+def _rule_statement_for_doc(doc, *, compound: float = 0.0, taxonomy=None) -> dict:
+    """Statement fields for one parsed outcome unit by the hand-written rules (no ranker file)."""
     text = doc.text
     row = {"statement": "", "metric": None, "direction": None, "job_statement": "", "job_verb": None,
            "job_step": None, "met": "unclear", "statement_status": ""}
@@ -300,7 +301,103 @@ def statement_for_doc(doc, *, compound: float = 0.0, taxonomy=None) -> dict:
     return row
 
 
-def make_statements(texts: Sequence[str], *, docs=None, nlp=None, taxonomy=None, compounds: Sequence[float] | None = None) -> list[dict]:
+def _met(text: str, compound: float) -> str:
+    negated_text = bool(re.search(r"\b(not|n't|never|no|cannot|unable|couldn't|can't|didn't|wasn't|won't)\b", text, re.I))
+    struggled = negated_text or bool(_TIME.search(text) and re.search(r"\b(wait|waited|waiting|hours|delay|late|slow|ages|forever|long)\b", text, re.I)) \
+        or bool(_EFFORT.search(text)) or compound <= -0.3
+    got = bool(_ABLE.search(text)) or (compound >= 0.3 and not negated_text)
+    return "struggled" if struggled and not (got and not negated_text and compound > 0) else "met" if got else "unclear"
+
+
+def render_statement(job: str, metric: str, direction: str) -> str:
+    """The desired-outcome statement of a general job phrase under a metric and direction.
+
+    Example:
+        >>> render_statement("get a refund", "time", "minimize")
+        'Minimize the time it takes to get a refund'
+        >>> render_statement("get a refund", "likelihood", "minimize")
+        'Minimize the likelihood of failing to get a refund'
+    """
+    words = job.split()
+    if not words:
+        return ""
+    gerund = " ".join([_gerund(words[0])] + words[1:])
+    if metric == "time":
+        return f"Minimize the time it takes to {job}"
+    if metric == "effort":
+        return f"Minimize the effort it takes to {job}"
+    if metric == "cost":
+        return f"Minimize the cost of {gerund}"
+    if metric == "likelihood" and direction == "minimize":
+        return f"Minimize the likelihood of failing to {job}"
+    if metric == "likelihood":
+        return f"Increase the likelihood of {gerund}"
+    return ""
+
+
+def choose_job(doc, ranker=None):
+    """The best general job phrase of a parsed unit and its probability, ``("", 0.0)`` when none.
+
+    Every verb of the unit is a candidate (see :mod:`jtbd.jobphrase`); the shipped ranker scores
+    them and the best one is returned with the probability that an annotator would write the
+    same job (content-word token F1 >= 0.5).
+    """
+    from .jobphrase import candidate_features, candidates, general_words_ok, load_ranker
+
+    ranker = ranker or load_ranker()
+    cands = [c for c in candidates(doc) if general_words_ok(c.text)]
+    if not cands or ranker is None:
+        return "", 0.0, None
+    n_verbs = len({c.verb_i for c in cands})
+    probs = ranker.job_probability([candidate_features(doc, c, n_verbs) for c in cands])
+    best = int(probs.argmax())
+    return cands[best].text, float(probs[best]), doc[cands[best].verb_i]
+
+
+def statement_for_doc(doc, *, compound: float = 0.0, taxonomy=None, ranker=None) -> dict:
+    """Statement fields for one parsed outcome unit.
+
+    With the shipped ranker (``jtbd/data/statements/statements.json``): the job is the best of
+    the unit's candidate verb phrases, the metric and direction come from the metric model,
+    and a statement is made only when both are confident enough (thresholds tuned by grouped
+    cross-validation, see the model card). Without it, the hand-written rules decide.
+    """
+    from .jobphrase import load_ranker
+
+    ranker = ranker or load_ranker()
+    if ranker is None:
+        return _rule_statement_for_doc(doc, compound=compound, taxonomy=taxonomy)
+    text = doc.text
+    row = {"statement": "", "metric": None, "direction": None, "job_statement": "", "job_verb": None,
+           "job_step": None, "met": _met(text, compound), "statement_status": ""}
+    if not doc.has_annotation("DEP"):
+        row["statement_status"] = "no parse: the spaCy pipeline in use has no parser"
+        return row
+    th = ranker.thresholds
+    job, p_job, verb = choose_job(doc, ranker)
+    if not job or p_job < th["job"] or len(job.split()) < 2:
+        row["statement_status"] = (f"no job: no verb phrase of the unit reads as the customer's job (best p={p_job:.2f})"
+                                   if job else "no job verb: the unit has no verb phrase to state a job from")
+        return row
+    lemma = job.split()[0]
+    row.update(job_statement=job, job_verb=lemma)
+    if taxonomy is not None:
+        row["job_step"] = taxonomy.step_for(lemma)
+    probs = ranker.metric_probabilities(text, compound)
+    p_none = probs.get("none", 0.0)
+    best = max((k for k in probs if k != "none"), key=lambda k: probs[k])
+    if p_none >= th.get("none", 0.5) or probs[best] < th.get("metric", 0.0):
+        row["statement_status"] = (f"no metric: the words carry no clear evidence of time, effort, cost or success "
+                                   f"(p_none={p_none:.2f})")
+        return row
+    metric, direction = best.split("/")
+    row.update(statement=render_statement(job, metric, direction), metric=metric, direction=direction.capitalize(),
+               statement_status="ok")
+    return row
+
+
+def make_statements(texts: Sequence[str], *, docs=None, nlp=None, taxonomy=None, compounds: Sequence[float] | None = None,
+                    ranker=None) -> list[dict]:
     """Statement fields for each outcome text (parsed with ``nlp``, the shipped parser by default)."""
     if docs is None:
         if nlp is None:
@@ -312,4 +409,210 @@ def make_statements(texts: Sequence[str], *, docs=None, nlp=None, taxonomy=None,
         from .enablers import polarity_scores
 
         compounds = polarity_scores([str(t) for t in texts])
-    return [statement_for_doc(d, compound=c, taxonomy=taxonomy) for d, c in zip(docs, compounds)]
+    return [statement_for_doc(d, compound=c, taxonomy=taxonomy, ranker=ranker) for d, c in zip(docs, compounds)]
+
+
+# ---------------------------------------------------------------- scoring against reference statements
+
+#: Words left out before job phrases are compared (function words, pronouns, auxiliaries).
+JOB_STOPWORDS = frozenset(
+    "a an the to of for in on at by with from into onto about as and or but so than then that this these those "
+    "it its it's my your our their his her hers him them they we us me i you he she one ones own "
+    "be is are was were been being am do does did done have has had having can could will would should may might must "
+    "not no up out off over back down just very really more most some any all".split())
+
+REFERENCE_METRICS = ("time", "effort", "cost", "likelihood", "none")
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def _strip_suffix(word: str) -> str:
+    for suf in ("ing", "ed", "es", "s"):
+        if word.endswith(suf) and len(word) - len(suf) >= 3:
+            return word[: -len(suf)]
+    return word
+
+
+def job_tokens(text: str) -> list[str]:
+    """Content-word 'lemmas' of a job phrase as the scoring rule compares them.
+
+    Lower-case word tokens, the :data:`JOB_STOPWORDS` dropped, then one of -ing/-ed/-es/-s
+    stripped (when at least three letters remain).
+
+    Example:
+        >>> job_tokens("Getting the refunds for my cancelled flight")
+        ['gett', 'refund', 'cancell', 'flight']
+    """
+    words = _TOKEN.findall(str(text or "").lower().replace("\u2019", "'"))
+    return [_strip_suffix(w) for w in words if w not in JOB_STOPWORDS]
+
+
+def job_token_f1(predicted: str, reference: str) -> float:
+    """Token F1 (bag of :func:`job_tokens`) between a predicted and a reference job; 0 when either is empty.
+
+    Example:
+        >>> job_token_f1("fix a cracked manifold", "fix a cracked manifold on a truck")
+        0.8571
+    """
+    from collections import Counter
+
+    p, r = Counter(job_tokens(predicted)), Counter(job_tokens(reference))
+    if not p or not r:
+        return 0.0
+    common = sum((p & r).values())
+    if common == 0:
+        return 0.0
+    prec, rec = common / sum(p.values()), common / sum(r.values())
+    return round(2 * prec * rec / (prec + rec), 4)
+
+
+def _clean(value) -> str:
+    if value is None:
+        return ""
+    try:
+        import math
+
+        if isinstance(value, float) and math.isnan(value):
+            return ""
+    except TypeError:  # pragma: no cover
+        pass
+    return str(value).strip()
+
+
+def score_statements(pred: list[dict], ref: list[dict], *, threshold: float = 0.5) -> dict:
+    """Score predicted statements against one reference annotation, row by row.
+
+    Each item of ``pred`` and ``ref`` is a dict with ``job``, ``metric``, ``direction`` and
+    ``statement``. A **made** statement is a prediction with a non-empty ``statement``; a
+    **reference** statement is a reference row with one. A made statement **matches** when the
+    reference row has a statement too, the job token F1 (:func:`job_token_f1`) is at least
+    ``threshold`` and metric and direction agree (lower-case strings).
+
+    Returns:
+        ``made``, ``references``, ``matched``, ``precision`` (matched / made), ``coverage``
+        (matched / references), ``job_f1`` (mean job token F1 over rows where both have a job),
+        ``job_match`` (share of those rows at F1 >= threshold), ``metric_agreement`` and
+        ``direction_agreement`` (over rows where both made a statement).
+    """
+    if len(pred) != len(ref):
+        raise ValueError("pred and ref must have the same length")
+    made = refs = matched = 0
+    f1s: list[float] = []
+    metric_ok = dir_ok = both = 0
+    for p, r in zip(pred, ref):
+        ps, rs = _clean(p.get("statement")), _clean(r.get("statement"))
+        pj, rj = _clean(p.get("job")), _clean(r.get("job"))
+        pm, rm = _clean(p.get("metric")).lower(), _clean(r.get("metric")).lower()
+        pd_, rd = _clean(p.get("direction")).lower(), _clean(r.get("direction")).lower()
+        f1 = job_token_f1(pj, rj) if pj and rj else None
+        if f1 is not None:
+            f1s.append(f1)
+        made += bool(ps)
+        refs += bool(rs)
+        if ps and rs:
+            both += 1
+            metric_ok += pm == rm
+            dir_ok += pd_ == rd
+            if f1 is not None and f1 >= threshold and pm == rm and pd_ == rd:
+                matched += 1
+    return {"made": made, "references": refs, "matched": matched,
+            "precision": round(matched / made, 4) if made else 0.0,
+            "coverage": round(matched / refs, 4) if refs else 0.0,
+            "job_f1": round(sum(f1s) / len(f1s), 4) if f1s else 0.0,
+            "job_match": round(sum(f >= threshold for f in f1s) / len(f1s), 4) if f1s else 0.0,
+            "metric_agreement": round(metric_ok / both, 4) if both else 0.0,
+            "direction_agreement": round(dir_ok / both, 4) if both else 0.0}
+
+
+REFERENCE_SETS = (("job", "metric", "direction", "statement"), ("job_2", "metric_2", "direction_2", "statement_2"))
+_SCORE_KEYS = ("precision", "coverage", "job_f1", "job_match", "metric_agreement", "direction_agreement")
+
+
+def _average(scores: list[dict]) -> dict:
+    out = {k: round(sum(s[k] for s in scores) / len(scores), 4) for k in _SCORE_KEYS}
+    for k in ("made", "references", "matched"):
+        out[k] = [s[k] for s in scores] if len(scores) > 1 else scores[0][k]
+    return out
+
+
+def score_against_references(df, predictions: list[dict], *, group_col: str | None = "source", threshold: float = 0.5) -> dict:
+    """Score ``predictions`` (one dict per row of ``df``) against every reference set ``df`` holds, averaged.
+
+    Reference sets are ``job, metric, direction, statement`` and ``job_2 ... statement_2``;
+    each is scored with :func:`score_statements`, and the figures are averaged over the sets
+    present. With ``group_col`` in ``df`` the same figures are given per value of it.
+    """
+    sets = [s for s in REFERENCE_SETS if all(c in df.columns for c in s)]
+    if not sets:
+        return {}
+
+    def _score(mask) -> dict:
+        per = []
+        for cols in sets:
+            ref = [dict(zip(("job", "metric", "direction", "statement"), vals))
+                   for vals in df.loc[mask, list(cols)].itertuples(index=False, name=None)]
+            per.append(score_statements([p for p, m in zip(predictions, mask) if m], ref, threshold=threshold))
+        out = _average(per)
+        out["n"] = int(sum(mask))
+        if len(per) > 1:
+            out["per_reference"] = per
+        return out
+
+    import numpy as np
+
+    result = _score(np.ones(len(df), dtype=bool))
+    result["references_scored"] = [s[0] for s in sets]
+    if group_col and group_col in df.columns:
+        g = df[group_col].astype(str).to_numpy()
+        result["groups"] = {k: _score(g == k) for k in sorted(set(g))}
+    return result
+
+
+def evaluate_statements(df, *, text_col: str = "sentence", id_col: str = "id", group_col: str | None = "source",
+                        ranker=None, nlp=None) -> dict:
+    """Make (or decline) a statement for each row's text as one outcome unit, and score it when references exist.
+
+    Args:
+        df: One row per outcome unit. With the reference columns ``job, metric, direction,
+            statement`` (and ``job_2 ... statement_2``) the predictions are scored against each
+            reference set and the figures averaged (see :func:`score_against_references`).
+        text_col: Column holding the unit's text.
+        id_col: Column identifying the row (carried into the predictions).
+        group_col: Also score per value of this column when present (default ``source``).
+
+    Returns:
+        ``{"n", "made", "predictions": [{id, job, metric, direction, statement}, ...], ...scores}``;
+        ``metric`` is one of time, effort, cost, likelihood, none and ``direction`` minimize,
+        increase or empty, ``job``/``statement`` empty strings when none.
+
+    Example:
+        >>> import pandas as pd
+        >>> res = evaluate_statements(pd.DataFrame({"id": [1], "sentence": ["I waited two hours to change my flight."]}))  # doctest: +SKIP
+        >>> res["predictions"][0]["statement"]  # doctest: +SKIP
+        'Minimize the time it takes to change a flight'
+    """
+    from .errors import DataError, UsageError
+
+    for col in (text_col, id_col):
+        if col not in df.columns:
+            raise UsageError("E250", f"column '{col}' is not in the file (columns: {', '.join(map(str, df.columns[:20]))})",
+                             fix="name the text and id columns with --text-col and --id-col")
+    if not len(df):
+        raise DataError("E251", "the file has no rows to make statements for", fix="check the file and --text-col")
+    texts = df[text_col].fillna("").astype(str).tolist()
+    rows = make_statements(texts, nlp=nlp, ranker=ranker)
+    preds = []
+    for rid, r in zip(df[id_col].tolist(), rows):
+        stated = bool(r.get("statement"))
+        preds.append({"id": rid, "job": r.get("job_statement") or "",
+                      "metric": (r.get("metric") or "none") if stated else "none",
+                      "direction": (r.get("direction") or "").lower() if stated else "",
+                      "statement": r.get("statement") or "", "statement_status": r.get("statement_status") or ""})
+    from .jobphrase import load_ranker
+
+    rk = ranker or load_ranker()
+    result: dict = {"n": len(df), "made": sum(bool(p["statement"]) for p in preds),
+                    "jobs": sum(bool(p["job"]) for p in preds),
+                    "model": (rk.params.get("about", {}) if rk is not None else {"name": "rules"})}
+    result.update(score_against_references(df.reset_index(drop=True), preds, group_col=group_col))
+    result["predictions"] = preds
+    return result
