@@ -725,6 +725,14 @@ def _print_scores(result: dict, title: str = "") -> None:
     echo("  " + " " * 12 + "".join(f"{l[:11]:>12}" for l in conf["labels"]))
     for label, row in zip(conf["labels"], conf["matrix"]):
         echo(f"  {label[:11]:<12}" + "".join(f"{v:>12,}" for v in row))
+    if result.get("seen_in_training"):
+        echo(f"  left out   {result['seen_in_training']:,} rows the model was trained on (--include-trained scores them)")
+    cal = result.get("calibration")
+    if cal:
+        echo(f"  calibration: expected calibration error {cal['ece']:.4f} ({cal['n_bins']} bins of confidence)")
+        echo(f"  {'confidence':<12} {'n':>7} {'mean conf':>10} {'accuracy':>9}")
+        for r in cal["reliability"]:
+            echo(f"  {r['lower']:.1f}-{r['upper']:.1f}     {r['n']:>7,} {r['confidence']:>10.4f} {r['accuracy']:>9.4f}")
 
 
 @evaluate.command("solicitation")
@@ -734,23 +742,25 @@ def _print_scores(result: dict, title: str = "") -> None:
 @click.option("--group-col", default=None, help="Also report the figures per value of this column.")
 @click.option("--versus-opposite", is_flag=True, help="With --group-col: each group against every record of the opposite class.")
 @click.option("--model", default=None, type=click.Path(exists=True, file_okay=False), help="Model folder; default: the shipped one.")
+@click.option("--include-trained", is_flag=True, help="Also score rows whose text the model was trained on (left out by default).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def evaluate_solicitation_cmd(labels: str, text_col: str, label_col: str, group_col: str | None, versus_opposite: bool,
-                              model: str | None, as_json: bool) -> None:
+                              model: str | None, include_trained: bool, as_json: bool) -> None:
     """Text-only predictions on LABELS against their solicited/unsolicited labels."""
     from .io import read_table
     from .solicitation import evaluate_solicitation
 
     df = read_table(labels)
     result = evaluate_solicitation(df, text_col=text_col, label_col=label_col, group_col=group_col, model=model,
-                                   versus_opposite=versus_opposite)
+                                   versus_opposite=versus_opposite, skip_seen=not include_trained)
     if as_json:
         click.echo(json.dumps(result))
         return
     _print_scores(result, f"solicitation, text only: {labels}")
     for key, title in (("groups", "by"), ("groups_vs_opposite", "against the opposite class, by")):
         for g, r in result.get(key, {}).items():
-            click.echo(f"  [{title} {group_col} = {g}] n {r['n']:,}  accuracy {r['accuracy']:.4f}  macro-F1 {r['macro_f1']:.4f}")
+            click.echo(f"  [{title} {group_col} = {g}] n {r['n']:,}  accuracy {r['accuracy']:.4f}  macro-F1 {r['macro_f1']:.4f}  "
+                       f"confusion {r['confusion']['matrix']}")
 
 
 @evaluate.command("outcomes")
@@ -759,20 +769,23 @@ def evaluate_solicitation_cmd(labels: str, text_col: str, label_col: str, group_
 @click.option("--label-col", default="label", show_default=True)
 @click.option("--group-col", default=None, help="Also report the figures per value of this column (e.g. source).")
 @click.option("--model", default=None, type=click.Path(exists=True, file_okay=False), help="Model folder; default: the shipped one.")
+@click.option("--include-trained", is_flag=True, help="Also score rows whose text the model was trained on (left out by default).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def evaluate_outcomes_cmd(labels: str, text_col: str, label_col: str, group_col: str | None, model: str | None, as_json: bool) -> None:
+def evaluate_outcomes_cmd(labels: str, text_col: str, label_col: str, group_col: str | None, model: str | None,
+                          include_trained: bool, as_json: bool) -> None:
     """Classify each row of LABELS as one unit and score it against its label."""
     from .io import read_table
     from .outcomes import evaluate_outcomes
 
-    result = evaluate_outcomes(read_table(labels), text_col=text_col, label_col=label_col, group_col=group_col, model=model)
+    result = evaluate_outcomes(read_table(labels), text_col=text_col, label_col=label_col, group_col=group_col, model=model,
+                               skip_seen=not include_trained)
     if as_json:
         click.echo(json.dumps(result))
         return
     _print_scores(result, f"outcomes vs enablers: {labels}")
     for g, r in result.get("groups", {}).items():
         click.echo(f"  [{group_col} = {g}] n {r['n']:,}  accuracy {r['accuracy']:.4f}  macro-F1 {r['macro_f1']:.4f}  "
-                   f"outcome_f1 {r['outcome_f1']:.4f}  enabler_f1 {r['enabler_f1']:.4f}")
+                   f"outcome_f1 {r['outcome_f1']:.4f}  enabler_f1 {r['enabler_f1']:.4f}  ece {r['ece']:.4f}")
 
 
 @evaluate.command("themes")
@@ -801,6 +814,42 @@ def evaluate_themes_cmd(labels: str, text_col: str, label_col: str, kind: str, d
     for name, r in rows:
         click.echo(f"  {name:<16} {r['nmi']:>7.4f} {r['ari']:>7.4f} {r['n_themes']:>7,} {100 * r['outlier_share']:>8.1f}%")
     click.echo(f"  records with no {kind} unit: {100 * result['records_without_kind']:.1f}% (counted as outliers)")
+
+
+@evaluate.command("statements")
+@click.argument("labels", type=click.Path(exists=True, dir_okay=False))
+@click.option("--text-col", default="sentence", show_default=True)
+@click.option("--id-col", default="id", show_default=True)
+@click.option("--group-col", default="source", show_default=True, help="Also report the figures per value of this column, when present.")
+@click.option("--predictions", "predictions_out", default=None, type=click.Path(dir_okay=False),
+              help="Write one row per input id: id, job, metric, direction, statement.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def evaluate_statements_cmd(labels: str, text_col: str, id_col: str, group_col: str, predictions_out: str | None,
+                            as_json: bool) -> None:
+    """Make (or decline) a desired-outcome statement for each row of LABELS as one outcome unit; score it against
+    the reference columns (job, metric, direction, statement and job_2 ... statement_2) when the file has them."""
+    import pandas as pd
+
+    from .io import read_table
+    from .statements import evaluate_statements
+
+    result = evaluate_statements(read_table(labels), text_col=text_col, id_col=id_col, group_col=group_col)
+    if predictions_out:
+        pd.DataFrame(result["predictions"], columns=["id", "job", "metric", "direction", "statement"]).to_csv(predictions_out, index=False)
+    if as_json:
+        click.echo(json.dumps({k: v for k, v in result.items() if k != "predictions"}, default=str))
+        return
+    click.echo(f"statements: {labels} ({result['n']:,} units, {result['made']:,} statements made, {result['jobs']:,} jobs)")
+    if "precision" in result:
+        click.echo(f"  precision  {result['precision']:.4f}   (made statements matching a reference: job token F1 >= 0.5, same metric and direction)")
+        click.echo(f"  coverage   {result['coverage']:.4f}   (reference statements matched)")
+        click.echo(f"  job F1     {result['job_f1']:.4f}   (mean content-word token F1 where both have a job; match {result['job_match']:.4f})")
+        click.echo(f"  metric     {result['metric_agreement']:.4f}   direction {result['direction_agreement']:.4f} (where both made one)")
+        click.echo(f"  scored against {', '.join(result['references_scored'])}, averaged")
+        for g, r in result.get("groups", {}).items():
+            click.echo(f"  [{group_col} = {g}] n {r['n']:,}  precision {r['precision']:.4f}  coverage {r['coverage']:.4f}  job F1 {r['job_f1']:.4f}")
+    if predictions_out:
+        click.echo(f"  predictions -> {predictions_out}")
 
 
 def main() -> None:

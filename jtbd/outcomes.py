@@ -27,7 +27,7 @@ import json
 from pathlib import Path
 from typing import Sequence
 
-from .backends import compatible
+from .backends import compatible, portable_embedder_info
 from .errors import DataError, NotFittedError, ResourceError, UsageError
 
 __all__ = ["LABELS", "OutcomeModel", "default_model_dir", "evaluate_outcomes", "outcome_scores"]
@@ -132,6 +132,10 @@ class OutcomeModel:
         self.embedder_id_ = emb.model_id
         self.static_weights_id_ = emb.describe().get("static_weights_id") if getattr(emb, "backend", None) == "static" else None
         _, pipe_name = get_nlp(self.spacy_pipeline)
+        from .seen import text_hashes
+
+        self.training_hashes_ = text_hashes(texts)
+        self.temperature_, self.calibration_method_ = 1.0, "none"
         counts = {c: y.count(c) for c in LABELS}
         self.meta_ = {
             "trained_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -139,7 +143,7 @@ class OutcomeModel:
             "label_counts": counts,
             "training_data": source,
             "training_data_sha256": hashlib.sha256("\n".join(f"{t}\t{l}" for t, l in zip(texts, y)).encode()).hexdigest(),
-            "embedder": emb.describe(),
+            "embedder": portable_embedder_info(emb.describe()),
             "spacy_pipeline": pipe_name,
         }
         return self
@@ -156,11 +160,28 @@ class OutcomeModel:
         texts = ["" if t is None else str(t) for t in texts]
         if not texts:
             return np.zeros((0, len(self.classes_)), dtype=np.float32)
-        x, _ = self._features(texts, docs=docs, progress=progress)
-        z = x @ self.coef_.T + self.intercept_
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        return p / p.sum(axis=1, keepdims=True)
+        from .calibration import softmax
+
+        z = self.decision_function(texts, docs=docs, progress=progress)
+        return softmax(z, getattr(self, "temperature_", 1.0)).astype(np.float32)
+
+    def decision_function(self, texts: Sequence[str], *, docs=None, progress: bool = False):
+        """Logits before calibration, columns in :attr:`classes_` order."""
+        self._check()
+        x, _ = self._features(["" if t is None else str(t) for t in texts], docs=docs, progress=progress)
+        return x @ self.coef_.T + self.intercept_
+
+    def calibrate(self, texts: Sequence[str], labels: Sequence[str], *, method: str = "temperature scaling") -> "OutcomeModel":
+        """Fit the temperature on held-out units (ones this model did not train on)."""
+        import numpy as np
+
+        from .calibration import fit_temperature
+
+        y = normalise_labels(labels)
+        z = self.decision_function(list(texts))
+        self.temperature_ = fit_temperature(z, np.asarray([self.classes_.index(l) for l in y]))
+        self.calibration_method_ = method
+        return self
 
     def predict(self, texts: Sequence[str], *, docs=None):
         import numpy as np
@@ -182,7 +203,10 @@ class OutcomeModel:
         path.mkdir(parents=True, exist_ok=True)
         tensors = {"coef": self.coef_, "intercept": self.intercept_, "style_mean": self.style_mean_,
                    "style_scale": self.style_scale_, "cue_mean": self.cue_mean_, "cue_scale": self.cue_scale_}
-        save_file({k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}, str(path / "model.safetensors"))
+        tensors = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}
+        if getattr(self, "training_hashes_", None) is not None:
+            tensors["training_hashes"] = np.asarray(self.training_hashes_, dtype=np.int64)
+        save_file(tensors, str(path / "model.safetensors"))
         config = {
             "kind": "jtbd.outcomes",
             "version": 1,
@@ -193,6 +217,8 @@ class OutcomeModel:
             "static_weights_id": getattr(self, "static_weights_id_", None),
             "style_features": list(STYLE_FEATURES),
             "cue_features": list(CUE_NAMES),
+            "calibration": {"temperature": float(getattr(self, "temperature_", 1.0)),
+                            "method": getattr(self, "calibration_method_", "none")},
             "meta": self.meta_,
         }
         (path / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
@@ -225,6 +251,10 @@ class OutcomeModel:
         model.embedder_id_ = cfg["embedder_id"]
         model.static_weights_id_ = cfg.get("static_weights_id")
         model.meta_ = cfg.get("meta", {})
+        model.training_hashes_ = t.get("training_hashes")
+        calibration = cfg.get("calibration") or {}
+        model.temperature_ = float(calibration.get("temperature", 1.0))
+        model.calibration_method_ = calibration.get("method", "none")
         model.path_ = str(path)
         return model
 
@@ -232,6 +262,7 @@ class OutcomeModel:
         return {"path": getattr(self, "path_", None), "classes": getattr(self, "classes_", None),
                 "params": {"C": self.C, "style_weight": self.style_weight, "cue_weight": self.cue_weight,
                            "spacy_pipeline": self.spacy_pipeline},
+                "temperature": float(getattr(self, "temperature_", 1.0)),
                 "training_data": getattr(self, "meta_", {}).get("training_data"),
                 "training_data_sha256": getattr(self, "meta_", {}).get("training_data_sha256")}
 
@@ -269,21 +300,44 @@ def outcome_scores(y_true: Sequence[str], y_pred: Sequence[str]) -> dict:
 
 
 def evaluate_outcomes(df, *, text_col: str = "sentence", label_col: str = "label", model=None,
-                      group_col: str | None = None) -> dict:
-    """Classify each row as one unit (no further splitting) and score it against ``label_col``."""
+                      group_col: str | None = None, skip_seen: bool = True) -> dict:
+    """Classify each row as one unit (no further splitting) and score it against ``label_col``.
+
+    Besides the scores: the confusion matrix, the calibration of the ``confidence``
+    (expected calibration error and a reliability table), and with ``group_col`` the same
+    per group. Rows whose text the model was trained on are left out (``seen_in_training``)
+    unless ``skip_seen=False``.
+    """
+    import numpy as np
+
+    from .calibration import calibration_report
+    from .seen import seen_mask
+
     for col in (text_col, label_col) + ((group_col,) if group_col else ()):
         if col not in df.columns:
             raise UsageError("E210", f"column '{col}' is not in the file (columns: {', '.join(map(str, df.columns))})",
                              fix="name the right one with --text-col / --label-col / --group-col")
     m = _resolve(model)
-    y = normalise_labels(df[label_col].tolist())
-    pred = m.predict(df[text_col].fillna("").astype(str).tolist())
+    texts = df[text_col].fillna("").astype(str).tolist()
+    seen = seen_mask(texts, getattr(m, "training_hashes_", None)) if skip_seen else np.zeros(len(texts), dtype=bool)
+    if seen.all():
+        raise DataError("E128", f"every one of the {len(texts):,} labelled units was in the model's training data",
+                        fix="evaluate on units the model was not trained on, or pass --include-trained to score them anyway")
+    df = df[~seen]
+    texts = [t for t, s in zip(texts, seen) if not s]
+    y = np.asarray(normalise_labels(df[label_col].tolist()), dtype=object)
+    proba = np.asarray(m.predict_proba(texts), dtype=float)
+    pred = np.asarray(m.classes_, dtype=object)[proba.argmax(axis=1)]
+    conf = proba.max(axis=1)
     result = outcome_scores(y, pred)
+    result["seen_in_training"] = int(seen.sum())
+    result["calibration"] = calibration_report(conf, pred == y)
     result["model"] = m.describe()
     if group_col:
-        import numpy as np
-
         g = df[group_col].astype(str).to_numpy()
-        result["groups"] = {k: {key: v for key, v in outcome_scores(np.asarray(y, dtype=object)[g == k], pred[g == k]).items()
-                                if key != "confusion"} for k in sorted(set(g))}
+        result["groups"] = {}
+        for k in sorted(set(g)):
+            sel = g == k
+            result["groups"][k] = {**outcome_scores(y[sel], pred[sel]),
+                                   "ece": calibration_report(conf[sel], pred[sel] == y[sel])["ece"]}
     return result

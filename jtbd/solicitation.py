@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .columns import is_question_like
-from .backends import compatible
+from .backends import compatible, portable_embedder_info
 from .errors import DataError, NotFittedError, ResourceError, UsageError
 
 __all__ = [
@@ -168,13 +168,17 @@ class SolicitationModel:
         self.intercept_ = float(clf.intercept_[0])
         self.embedder_id_ = emb.model_id
         self.static_weights_id_ = emb.describe().get("static_weights_id") if getattr(emb, "backend", None) == "static" else None
+        from .seen import text_hashes
+
+        self.training_hashes_ = text_hashes(texts)
+        self.temperature_, self.calibration_method_ = 1.0, "none"
         self.meta_ = {
             "trained_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "n_examples": int(len(y)),
             "n_solicited": int(y.sum()),
             "training_data": source,
             "training_data_sha256": hashlib.sha256("\n".join(f"{t}\t{l}" for t, l in zip(texts, y)).encode()).hexdigest(),
-            "embedder": emb.describe(),
+            "embedder": portable_embedder_info(emb.describe()),
         }
         return self
 
@@ -191,7 +195,7 @@ class SolicitationModel:
         """P(solicited) for each text (``progress`` shows a bar on stderr while embedding)."""
         import numpy as np
 
-        z = self.decision_function(texts, progress=progress)
+        z = self.decision_function(texts, progress=progress) / getattr(self, "temperature_", 1.0)
         return 1.0 / (1.0 + np.exp(-z))
 
     def predict(self, texts: Sequence[str]):
@@ -211,6 +215,8 @@ class SolicitationModel:
         if self.use_style:
             tensors["style_mean"] = np.asarray(self.style_mean_, dtype=np.float32)
             tensors["style_scale"] = np.asarray(self.style_scale_, dtype=np.float32)
+        if getattr(self, "training_hashes_", None) is not None:
+            tensors["training_hashes"] = np.asarray(self.training_hashes_, dtype=np.int64)
         save_file(tensors, str(path / "model.safetensors"))
         from .style import STYLE_FEATURES
 
@@ -222,6 +228,8 @@ class SolicitationModel:
             "embedder_id": self.embedder_id_,
             "static_weights_id": getattr(self, "static_weights_id_", None),
             "style_features": list(STYLE_FEATURES) if self.use_style else [],
+            "calibration": {"temperature": float(getattr(self, "temperature_", 1.0)),
+                            "method": getattr(self, "calibration_method_", "none")},
             "meta": self.meta_,
         }
         (path / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
@@ -248,13 +256,37 @@ class SolicitationModel:
         t = load_file(str(weights))
         model.coef_ = t["coef"]
         model.intercept_ = float(t["intercept"][0])
+        model.training_hashes_ = t.get("training_hashes")
         if model.use_style:
             model.style_mean_, model.style_scale_ = t["style_mean"], t["style_scale"]
         model.embedder_id_ = cfg["embedder_id"]
         model.static_weights_id_ = cfg.get("static_weights_id")
         model.meta_ = cfg.get("meta", {})
+        calibration = cfg.get("calibration") or {}
+        model.temperature_ = float(calibration.get("temperature", 1.0))
+        model.calibration_method_ = calibration.get("method", "none")
         model.path_ = str(path)
         return model
+
+    def describe(self) -> dict:
+        """Path, parameters, calibration and training data of this model (for manifests and evaluations)."""
+        meta = getattr(self, "meta_", {})
+        return {"path": getattr(self, "path_", None), "params": {"C": self.C, "use_style": self.use_style, "style_weight": self.style_weight},
+                "temperature": float(getattr(self, "temperature_", 1.0)),
+                "training_data": meta.get("training_data"), "training_data_sha256": meta.get("training_data_sha256")}
+
+    def calibrate(self, texts: Sequence[str], labels: Sequence[int], *, method: str = "temperature scaling") -> "SolicitationModel":
+        """Fit the temperature on held-out texts (predictions this model did not train on)."""
+        import numpy as np
+
+        from .calibration import fit_temperature
+
+        self._check()
+        self.temperature_ = 1.0
+        z = np.asarray(self.decision_function(list(texts)), dtype=float)
+        self.temperature_ = fit_temperature(np.stack([np.zeros_like(z), z], axis=1), np.asarray(labels, dtype=int))
+        self.calibration_method_ = method
+        return self
 
 
 # --------------------------------------------------------------------------- the component
@@ -435,8 +467,11 @@ def _scores(y_true: list[int], y_pred: list[int]) -> dict:
 
 
 def evaluate_solicitation(df, *, text_col: str = "text", label_col: str = "solicited", group_col: str | None = None,
-                          model=None, versus_opposite: bool = False) -> dict:
-    """Text-only predictions against labels: n, accuracy, macro-F1, per-class figures, confusion.
+                          model=None, versus_opposite: bool = False, skip_seen: bool = True) -> dict:
+    """Text-only predictions against labels: n, accuracy, macro-F1, per-class figures, confusion, calibration.
+
+    Rows whose text the model was trained on are left out (``seen_in_training`` counts
+    them) unless ``skip_seen=False``: a record must never score itself.
 
     Args:
         df: Labelled records.
@@ -449,11 +484,26 @@ def evaluate_solicitation(df, *, text_col: str = "text", label_col: str = "solic
     for col in (text_col, label_col) + ((group_col,) if group_col else ()):
         if col not in df.columns:
             raise UsageError("E213", f"column '{col}' not found (columns: {', '.join(map(str, df.columns[:20]))})", fix="pass the right --text-col/--label-col/--group-col")
-    y = parse_solicited_labels(df[label_col])
+    import numpy as np
+
+    from .calibration import calibration_report
+    from .seen import seen_mask
+
     mdl = model if isinstance(model, SolicitationModel) else SolicitationModel.load(model)
     texts = df[text_col].fillna("").astype(str).tolist()
-    pred = mdl.predict(texts).tolist()
+    seen = seen_mask(texts, getattr(mdl, "training_hashes_", None)) if skip_seen else np.zeros(len(texts), dtype=bool)
+    if seen.all():
+        raise DataError("E127", f"every one of the {len(texts):,} labelled records was in the model's training data",
+                        fix="evaluate on records the model was not trained on, or pass --include-trained to score them anyway")
+    df = df[~seen]
+    y = parse_solicited_labels(df[label_col])
+    texts = [t for t, s in zip(texts, seen) if not s]
+    proba = np.asarray(mdl.predict_proba(texts), dtype=float)
+    pred = (proba >= 0.5).astype(int).tolist()
     result = _scores(y, pred)
+    result["seen_in_training"] = int(seen.sum())
+    result["calibration"] = calibration_report(np.maximum(proba, 1 - proba), np.asarray(pred) == np.asarray(y))
+    result["model"] = mdl.describe()
     if group_col:
         groups = df[group_col].astype(str).tolist()
         result["groups"] = {}
