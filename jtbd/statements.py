@@ -610,9 +610,8 @@ def evaluate_statements(df, *, text_col: str = "sentence", id_col: str = "id", g
     from .jobphrase import load_ranker
 
     rk = ranker or load_ranker()
-    result: dict = {"n": len(df), "made": sum(bool(p["statement"]) for p in preds),
-                    "jobs": sum(bool(p["job"]) for p in preds),
-                    "model": (rk.params.get("about", {}) if rk is not None else {"name": "rules"})}
-    result.update(score_against_references(df.reset_index(drop=True), preds, group_col=group_col))
+    result: dict = score_against_references(df.reset_index(drop=True), preds, group_col=group_col)
+    result.update({"n": len(df), "made": sum(bool(p["statement"]) for p in preds), "jobs": sum(bool(p["job"]) for p in preds),
+                   "model": (rk.params.get("about", {}) if rk is not None else {"name": "rules"})})
     result["predictions"] = preds
     return result
