@@ -49,7 +49,7 @@ class LoadConfig:
     redact: bool = False
     repair_mojibake: bool = True
     dedupe: bool = True  # skip exact duplicate rows (every field equal)
-    max_text_chars: int = 100_000  # longer texts are skipped (reason text_too_long): no feedback is this long, a pasted log is
+    max_text_chars: int | None = None  # skip longer texts (reason text_too_long); default: keep all (long ones are parsed in pieces)
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,38 @@ def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [s for s in spans if s[1] > s[0]]
 
 
+PIECE_CHARS = 100_000  # a longer text is parsed in pieces (spaCy refuses texts over nlp.max_length, and memory grows with length)
+
+
+def _pieces(text: str, size: int = PIECE_CHARS) -> list[tuple[int, int]]:
+    """Spans of at most ``size`` characters covering ``text``, cut at a line break, else a sentence end, else a space."""
+    spans, start = [], 0
+    while len(text) - start > size:
+        window = text[start:start + size]
+        cut = max(window.rfind("\n"), window.rfind(". "), window.rfind("! "), window.rfind("? "))
+        if cut < size // 2:
+            cut = window.rfind(" ")
+        cut = start + (cut + 1 if cut >= size // 2 else size)
+        spans.append((start, cut))
+        start = cut
+    spans.append((start, len(text)))
+    return spans
+
+
+def _segment_in_pieces(text: str, *, clauses: bool, nlp, disable) -> list[Unit]:
+    """Units of a text too long to parse at once: each piece parsed on its own, spans in the whole text."""
+    units: list[Unit] = []
+    for a, b in _pieces(text):
+        piece = text[a:b]
+        if not piece.strip():
+            continue
+        doc = next(iter(nlp.pipe([piece], disable=disable)))
+        base = len({u.sentence for u in units})
+        for u in segment_text(piece, clauses=clauses, doc=doc):
+            units.append(Unit(u.start + a, u.end + a, u.text, u.sentence + base, u.kind))
+    return units
+
+
 def segment_text(text: str, *, clauses: bool = True, prefer: str = "auto", doc=None) -> list[Unit]:
     """Units of one text, in order, with exact spans.
 
@@ -126,6 +158,8 @@ def segment_text(text: str, *, clauses: bool = True, prefer: str = "auto", doc=N
         from .nlp import sentence_only
 
         nlp, _ = _nlp(prefer)
+        if len(text) > PIECE_CHARS:
+            return _segment_in_pieces(text, clauses=clauses, nlp=nlp, disable=sentence_only(nlp))
         doc = next(iter(nlp.pipe([text], disable=sentence_only(nlp))))
     units: list[Unit] = []
     for sent in doc.sents:
@@ -159,8 +193,11 @@ def segment_records(records, *, text_col: str = "text", id_col: str = "record_id
     for i in range(0, len(texts), batch_size):
         rows = []
         chunk = texts[i:i + batch_size]
-        for rid, text, doc in zip(ids[i:i + batch_size], chunk, nlp.pipe(chunk, batch_size=batch_size, disable=skip)):
-            for n, u in enumerate(segment_text(text, clauses=clauses, doc=doc)):
+        parsed = ["" if len(t) > PIECE_CHARS else t for t in chunk]  # long texts are parsed in pieces below
+        for rid, text, doc in zip(ids[i:i + batch_size], chunk, nlp.pipe(parsed, batch_size=batch_size, disable=skip)):
+            units = (_segment_in_pieces(text, clauses=clauses, nlp=nlp, disable=skip) if len(text) > PIECE_CHARS
+                     else segment_text(text, clauses=clauses, doc=doc))
+            for n, u in enumerate(units):
                 rows.append({"record_id": rid, "unit_id": f"{rid}#{n}", "sentence": u.sentence, "kind": u.kind,
                              "start": u.start, "end": u.end, "text": u.text})
         yield pd.DataFrame(rows, columns=["record_id", "unit_id", "sentence", "kind", "start", "end", "text"])

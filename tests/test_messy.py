@@ -365,17 +365,44 @@ def test_redact_covers_every_column_written(invoke, tmp_path):
 # --------------------------------------------------------------------------- 5. a record too long for the parser
 
 
-def test_a_huge_record_is_skipped_with_a_reason_not_the_run(tmp_path):
-    """One 5 MB record aborted `analyze` (spaCy E088 surfaced as E900)."""
+def test_a_huge_record_is_segmented_in_pieces(monkeypatch):
+    """One 5 MB record aborted `analyze` (spaCy's E088 "Text of length 5000000 exceeds maximum" surfaced as E900)."""
+    import jtbd.segment
+    from jtbd.segment import segment_records, segment_text
+
+    monkeypatch.setattr(jtbd.segment, "PIECE_CHARS", 2_000)  # the same path as 5 MB against 100,000, quickly
+    big = "I waited on the phone for an hour. Nobody answered, so I gave up\n" * 200
+    records = pd.DataFrame({"record_id": ["a", "b"], "text": ["Short one. Fine.", big]})
+    units = pd.concat(list(segment_records(records, prefer="blank")), ignore_index=True)
+    b = units[units["record_id"] == "b"]
+    assert len(b) >= 400 and b["sentence"].is_monotonic_increasing and b["sentence"].max() >= 399
+    assert all(big[s:e] == t for s, e, t in zip(b["start"], b["end"], b["text"]))  # spans in the whole text
+    assert [(u.start, u.end) for u in segment_text(big, prefer="blank")] == list(zip(b["start"], b["end"]))
+
+
+def test_texts_over_max_text_chars_are_skipped_with_a_reason(tmp_path):
+    """`[load] max_text_chars` (opt-in) skips longer texts as text_too_long, counted in the row accounting."""
     import jtbd
 
-    src = _write(tmp_path / "big.csv", "id,text\n1,The app crashed when I paid\n2," + "word " * 1_000_000 + "\n3,Parking was awful\n")
-    loaded = jtbd.load_feedback(src)
+    src = _write(tmp_path / "big.csv", "id,text\n1,The app crashed when I paid\n2," + "word " * 30_000 + "\n3,Parking was awful\n")
+    loaded = jtbd.load_feedback(src, config=jtbd.config.LoadConfig(max_text_chars=100_000))
     assert loaded.records["record_id"].tolist() == ["1", "3"]
     assert loaded.info["skipped"] == {"text_too_long": 1}
     assert loaded.info["rows_read"] == loaded.info["rows_kept"] + sum(loaded.info["skipped"].values())
     row = loaded.skipped.iloc[0]
-    assert row["source_row"] == 3 and row["reason"] == "text_too_long" and "5,000,000" in row["detail"]
+    assert row["source_row"] == 3 and row["reason"] == "text_too_long" and "150,000" in row["detail"]
+
+
+@pytest.mark.slow
+def test_analyze_survives_a_record_over_the_parser_limit(invoke, tmp_path):
+    """`jtbd -q analyze big.csv -o out --embedder static`: the run finishes, the long record is processed in pieces."""
+    big = "the app froze again when I paid and " * 40_000  # 1.4 MB: over spaCy's 1,000,000-character limit
+    rows = "".join(f"r{i},The delivery took {i} days and nobody told me why\n" for i in range(30))
+    _write(tmp_path / "big.csv", "id,text\nbig," + big + "\n" + rows)
+    res = invoke("-q", "analyze", "big.csv", "-o", "out", "--embedder", "static", "--no-report")
+    assert res.exit_code == 0, res.output
+    units = pd.read_parquet(tmp_path / "out" / "units.parquet", columns=["record_id"])
+    assert (units["record_id"] == "big").sum() > 1000
 
 
 # --------------------------------------------------------------------------- 6. many columns
