@@ -359,7 +359,9 @@ def build_report(run_dir: str | Path, *, out: str | Path | None = None) -> Path:
     run_dir = Path(run_dir)
     html = render_report(run_dir)
     target = Path(out) if out else run_dir / "report.html"
-    target.write_text(html, encoding="utf-8")
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_text(html, encoding="utf-8")
+    partial.replace(target)  # a reader never sees half a report
     return target
 
 

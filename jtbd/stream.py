@@ -83,6 +83,8 @@ def input_files(source) -> list[Path]:
             raise DataError("E108", f"folder '{path}' holds no CSV, TSV, JSON, JSON Lines, Parquet or Excel files",
                             fix="point at a folder of exports or at one file")
         return files
+    if not path.is_file():  # a FIFO, socket or device would block or never end
+        raise UsageError("E208", f"'{path}' is not a regular file or folder", fix="point at an export file or a folder of them")
     return [path]
 
 

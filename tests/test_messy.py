@@ -552,3 +552,25 @@ def test_onnx_backend_switches_telemetry_off(monkeypatch):
     with pytest.raises(Stop):
         backends._OnnxBackend(Path("."), "fp", quantized=True, batch_size=8)
     assert calls == [1]
+
+
+def test_a_fifo_given_to_analyze_is_refused_not_waited_on(invoke, tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.csv")
+    for extra in ([], ["--stream"]):
+        res = invoke("analyze", "pipe.csv", "-o", "out", *extra)
+        assert res.exit_code == 2 and "E208" in res.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_report_html_is_replaced_atomically(tmp_path, monkeypatch):
+    """`jtbd report RUN_DIR` writes report.html beside the tables: a partial file never takes its place."""
+    import jtbd.report
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "report.html").write_text("old", encoding="utf-8")
+    monkeypatch.setattr(jtbd.report, "render_report", lambda d: "new")
+    jtbd.report.build_report(run)
+    assert (run / "report.html").read_text(encoding="utf-8") == "new" and _ls(run) == ["report.html"]
