@@ -162,6 +162,21 @@ def compute_metrics(records, units, themes, assignments, *, score_scale=None, ou
     return metrics, not_made
 
 
+def units_for_themes(units, records):
+    """``(units with their record's language, {"records", "units", "languages"})``: the units not in an analysis
+    language (see :data:`jtbd.themes.ANALYSIS_LANGUAGES`) are counted here and left out of every theme."""
+    from .themes import not_in_language
+
+    if "language" in units.columns or "language" not in records.columns:
+        u = units
+    else:
+        u = units.merge(records[["record_id", "language"]].drop_duplicates("record_id"), on="record_id", how="left")
+    out = not_in_language(u)
+    langs = u.loc[out, "language"].astype(str).value_counts().to_dict() if out.any() else {}
+    return u, {"records": int(u.loc[out, "record_id"].nunique()) if out.any() else 0, "units": int(out.sum()),
+               "languages": {str(k): int(v) for k, v in langs.items()}}
+
+
 def question_audit(records, units, rthemes, themes, focus: dict, *, min_n: int = 30):
     """One row per survey question: its focus, the outcome share of its answers, and a rewording for enabler-focused ones.
 
@@ -181,11 +196,12 @@ def question_audit(records, units, rthemes, themes, focus: dict, *, min_n: int =
         if label != "outcome-focused" and len(jobs):
             touched = rthemes[rthemes["record_id"].isin(ids) & (rthemes["kind"] == "job")]["theme_id"].value_counts()
             if len(touched):
+                from .naming import name_problems
+
+                # only a theme named by a shared job that passes the naming rules makes a rewording; else none
                 t = jobs.loc[touched.index[0]]
-                if t["label_source"] == "job_statement":
-                    suggestion = f"When you were trying to {t['label']}, what made it slow, hard or uncertain?"
-                else:
-                    suggestion = f"What were you trying to get done ({t['label']}), and what got in the way?"
+                if str(t["label_source"]).startswith("shared_job") and not name_problems(str(t["label"]).split(" (")[0]):
+                    suggestion = f"When you were trying to {str(t['label']).split(' (')[0]}, what made it slow, hard or uncertain?"
         rows.append({"question": q, "focus": label, "p_outcome": p_o, "p_enabler": p_e, "n": len(ids), "answer_units": len(u),
                      "answer_outcome_share": share, "suggested_rewording": suggestion,
                      "rewording_is_suggestion": suggestion is not None})
@@ -303,12 +319,13 @@ def _analyze(data, *, config, seed, min_n, theme_model, outcome_model, dask, pro
         extracted = timed("extract", lambda: ex.transform(records, progress=progress))
         units, outcomes, extraction_info = extracted.units, extracted.outcomes, extracted.info
     theme_results = {}
+    themed_units, language_excluded = units_for_themes(units, records)
     for kind in ("job", "enabler"):
         def run_kind(kind=kind):
             if theme_model:
                 folder = Path(theme_model) / kind
-                return assign_themes(units, ThemeModel.load(folder), outcomes=outcomes)
-            return fit_themes(units, outcomes=outcomes, kind=kind, seed=seed)
+                return assign_themes(themed_units, ThemeModel.load(folder), outcomes=outcomes)
+            return fit_themes(themed_units, outcomes=outcomes, kind=kind, seed=seed)
         theme_results[kind] = timed(f"themes_{kind}", run_kind)
     themes = pd.concat([r.themes for r in theme_results.values() if len(r.themes)], ignore_index=True) \
         if any(len(r.themes) for r in theme_results.values()) else theme_results["job"].themes
@@ -323,7 +340,8 @@ def _analyze(data, *, config, seed, min_n, theme_model, outcome_model, dask, pro
     provenance = {
         "inputs": info.get("inputs", []), "config": cfg.to_dict(), "seeds": {"seed": seed},
         "counts": {"records": len(records), "skipped": int(len(loaded.skipped)), "units": len(units), "outcome_units": len(outcomes),
-                   "themes": {k: r.info.get("n_themes", 0) for k, r in theme_results.items()}},
+                   "themes": {k: r.info.get("n_themes", 0) for k, r in theme_results.items()},
+                   "not_in_analysis_language": language_excluded},
         "models": {"solicitation": splitter.describe(), "extraction": extraction_info,
                    "themes": {k: {kk: v for kk, v in r.info.items() if kk != "embedding"} for k, r in theme_results.items()},
                    "embedding": get_embedder().describe()},

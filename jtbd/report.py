@@ -273,6 +273,8 @@ def _theme_card(t: dict, quotes: dict, opp_by) -> dict:
     more = [q for q in quotes.get(str(t["theme_id"]), []) if (q["record_id"], q["start"]) not in seen]
     card = {**t, "keywords": [str(k) for k in _json_list(t.get("keywords"))],
             "statements": [str(s) for s in _json_list(t.get("statements"))],
+            "outcomes": [{k: o.get(k) for k in ("statement", "metric", "n_units", "n_records")}
+                         for o in _json_list(t.get("outcomes")) if isinstance(o, dict) and o.get("statement")],
             "quotes": (reps + more)[:QUOTES_PER_THEME], "small": (t.get("n_records") or 0) < 30}
     if opp_by is not None and t["theme_id"] in opp_by.index:
         o = opp_by.loc[t["theme_id"]]

@@ -66,7 +66,7 @@ _PROBS = {"job": ("p_outcome", "p_both"), "enabler": ("p_enabler", "p_both")}
 _PREFIX = {"job": "J", "enabler": "E"}
 THEME_COLUMNS = ["theme_id", "kind", "theme", "label", "label_source", "keywords", "n_units", "n_records", "record_share",
                  "parent_id", "parent_label", "representatives", "statements", "unmet_share", "solicited_share",
-                 "unsolicited_share", "taxonomy_category"]
+                 "unsolicited_share", "taxonomy_category", "outcomes"]
 ASSIGNMENT_COLUMNS = ["record_id", "unit_id", "start", "end", "text", "kind", "theme", "theme_id", "similarity"]
 FORMAT_VERSION = 1
 FIT_VERSION = 4  # bump when clustering defaults change: cached fits are keyed by it
@@ -151,8 +151,26 @@ class ThemeResult:
 
 # ---------------------------------------------------------------- unit selection and vectors
 
+#: Languages whose units are themed: the text models are English models. ``und`` (too short to tell) stays in.
+ANALYSIS_LANGUAGES = ("en", "und")
+
+
+def not_in_language(units):
+    """Boolean mask of the units whose record's ``language`` is set and not an analysis language (they get no theme)."""
+    import numpy as np
+
+    if "language" not in units.columns:
+        return np.zeros(len(units), dtype=bool)
+    lang = units["language"]
+    return (lang.notna() & ~lang.astype(str).isin(ANALYSIS_LANGUAGES)).to_numpy()
+
+
 def select_units(units, kind: str, *, min_probability: float = 0.3):
-    """Rows of ``units`` that take part in the themes of ``kind`` (see the module docs)."""
+    """Rows of ``units`` that take part in the themes of ``kind`` (see the module docs).
+
+    Units whose record is not in an analysis language (the ``language`` column of the
+    solicitation split, when the units carry it) take part in no theme.
+    """
     if kind not in KINDS:
         raise UsageError("E601", f"unknown theme kind '{kind}'", fix="use kind='job' or kind='enabler'")
     missing = [c for c in ("record_id", "unit_id", "text", "label") if c not in units.columns]
@@ -162,7 +180,7 @@ def select_units(units, kind: str, *, min_probability: float = 0.3):
     a, b = _PROBS[kind]
     if min_probability is not None and min_probability < 1 and a in units.columns and b in units.columns:
         mask |= (units[a].fillna(0) + units[b].fillna(0)) >= min_probability
-    return units[mask.to_numpy()]
+    return units[mask.to_numpy() & ~not_in_language(units)]
 
 
 _PRONOUNS = {"me", "it", "us", "them", "him", "her", "this", "that", "you", "one", "there", "here", "up", "out", "in", "on",
@@ -575,7 +593,7 @@ def fit_themes(units, *, outcomes=None, kind: str = "job", taxonomy=None, embedd
     sims = (X @ C.T)[np.arange(n), np.maximum(labels, 0)] if k else np.zeros(n)
     sims = np.where(labels >= 0, sims, np.nan)
     table = _describe(rows, docs, X, labels, C, opts, outcomes=outcomes, taxonomy=taxonomy, all_units=units,
-                      keywords=fit_info["keywords"])
+                      keywords=fit_info["keywords"], embedder=embedder)
     model = ThemeModel(kind=kind, centroids=C, table=table, options=asdict(opts), embedding={"model_id": embedder.model_id,
                        "model": embedder.model_name}, fit_info={k_: v for k_, v in fit_info.items() if k_ != "keywords"})
     assignments = _assignments(rows, kind, labels, sims)
@@ -689,7 +707,7 @@ def _assignments(rows, kind: str, labels, sims):
 
 
 def _describe(rows, docs, X, labels, C, opts: ThemeOptions, *, outcomes=None, taxonomy=None, all_units=None, fixed=None,
-              keywords=None) -> list[dict]:
+              keywords=None, embedder=None) -> list[dict]:
     """One dict per theme (THEME_COLUMNS). ``fixed``: labels/keywords/parents of a saved model."""
     import numpy as np
     import pandas as pd
@@ -738,23 +756,20 @@ def _describe(rows, docs, X, labels, C, opts: ThemeOptions, *, outcomes=None, ta
                                "n_units": int(m.sum()), "n_records": int(sub["record_id"].nunique()),
                                "representatives": reps}
         row["record_share"] = round(row["n_records"] / n_records_total, 4) if n_records_total else 0.0
+        from .naming import job_name_candidates, merge_outcomes
+
         statements: list[str] = []
-        label, source = None, None
+        merged: list[dict] = []
         if stmts is not None:
             st = stmts.reindex(sub["unit_id"])
             if "statement" in st.columns:
-                s = st["statement"].dropna()
-                s = s[s.astype(str).str.len() > 0]
-                statements = s.value_counts().head(5).index.astype(str).tolist()
+                # theme-level outcomes: same job + metric counted once, with the units and records behind it
+                recs = sub["record_id"].tolist()
+                merged = merge_outcomes([{**{c: st[c].iloc[j] for c in ("statement", "job_statement", "metric", "direction")
+                                              if c in st.columns}, "record_id": recs[j]} for j in range(len(st))])
+                statements = [o["statement"] for o in merged]
             if "job_statement" in st.columns:
-                # the most frequent job statement with an object; ties go to the unit closest to the centroid
-                rank = {u: j for j, u in enumerate(rows.iloc[order]["unit_id"])}
-                js = st["job_statement"].dropna().astype(str)
-                js = js[js.map(_has_object)]
-                if len(js):
-                    counts = js.value_counts()
-                    label = min(counts.index, key=lambda s: (-counts[s], min(rank.get(u, 1 << 30) for u in js[js == s].index)))
-                    source = "job_statement"
+                row["_candidates"] = job_name_candidates(list(zip(st["job_statement"].fillna("").astype(str), sub["record_id"])))
             if "met" in st.columns:  # struggled / (struggled + met); "unclear" left out
                 met = st["met"].dropna().astype(str)
                 met = met[met.isin(["struggled", "met"])]
@@ -764,19 +779,16 @@ def _describe(rows, docs, X, labels, C, opts: ThemeOptions, *, outcomes=None, ta
             row["unmet_share"] = round(float((pol == "negative").mean()), 4) if len(pol) else None
         row.setdefault("unmet_share", None)
         row["statements"] = statements
+        row["outcomes"] = merged
         cat = None
         if "enabler_category" in sub.columns and sub["enabler_category"].notna().any():
             cat = str(sub["enabler_category"].dropna().value_counts().index[0])
         row["taxonomy_category"] = cat
         if fixed is not None:
-            label, source = fixed[t]["label"], fixed[t]["label_source"]
-        elif label is None:
-            words = keywords[t][:3] or [docs[order[0]][:60]]
-            if kind == "enabler" and cat and cat in tax_labels:
-                label, source = f"{tax_labels[cat]}: {', '.join(words)}", "taxonomy+keywords"
-            else:
-                label, source = ", ".join(words), "keywords"
-        row["label"], row["label_source"] = label, source
+            row["label"], row["label_source"] = fixed[t]["label"], fixed[t]["label_source"]
+        else:
+            row["_texts"] = [docs[i] for i in order[:300]]
+            row["_category"] = tax_labels.get(cat) if cat else None
         if "solicitation" in sub.columns:
             s = sub["solicitation"].dropna().astype(str)
             row["solicited_share"] = round(float((s == "solicited").mean()), 4) if len(s) else None
@@ -785,6 +797,12 @@ def _describe(rows, docs, X, labels, C, opts: ThemeOptions, *, outcomes=None, ta
             row["solicited_share"] = row["unsolicited_share"] = None
         row["parent_id"] = f"{prefix}P{int(parents[t])}"
         table.append(row)
+    if fixed is None:  # names: the shared job (jobs) or category + keywords (enablers), checked, unique, retrieving their theme
+        from .naming import choose_names
+
+        choose_names(table, C, embedder, kind=kind)
+    for row in table:
+        row.pop("_candidates", None)
     # a parent is named after its largest theme
     by_parent: dict[str, dict] = {}
     for row in table:
