@@ -388,24 +388,27 @@ def split(ctx: click.Context, path: str, model: str | None, text_only: bool | No
 @click.option("--taxonomy", default=None, type=click.Path(exists=True, dir_okay=False), help="Enabler taxonomy TOML (copy jtbd/data/taxonomy.toml); default: the shipped one.")
 @click.option("--spacy", "spacy_pipeline", default=None, help="spaCy pipeline for segmentation: auto (default), shipped, blank, or a name such as en_core_web_sm.")
 @click.option("--no-clauses", is_flag=True, default=None, help="Keep whole sentences; do not cut them into clauses.")
+@click.option("--min-confidence", type=click.FloatRange(0.0, 1.0, max_open=True), default=None,
+              help="Label units below this calibrated confidence 'unsure' and leave them out of statements, themes and measures (config extract.min_confidence; default 0: keep all).")
 @click.option("-o", "--out", default=None, type=click.Path(file_okay=False), help="Run folder (default: a new one under runs/).")
 @click.option("--csv", "as_csv", is_flag=True, default=None, help="Write tables as CSV instead of Parquet.")
 @click.pass_context
 def extract(ctx: click.Context, path: str, model: str | None, taxonomy: str | None, spacy_pipeline: str | None, no_clauses: bool | None,
-            out: str | None, as_csv: bool | None, **kwargs: Any) -> None:
+            min_confidence: float | None, out: str | None, as_csv: bool | None, **kwargs: Any) -> None:
     """Split records into units, label each outcome/enabler/both/other, and state the outcomes."""
     from .embed import get_embedder
     from .extract import OutcomeExtractor
     from .io import load_feedback
     from .runs import RunFolder
 
-    cfg, cfg_path = _config(ctx, load=_load_overrides(kwargs), run={"out": out, "csv": as_csv})
+    cfg, cfg_path = _config(ctx, load=_load_overrides(kwargs), run={"out": out, "csv": as_csv}, extract={"min_confidence": min_confidence})
     run = RunFolder.create(cfg.run.out, command="extract", config=cfg.to_dict(), csv=cfg.run.csv, config_file=cfg_path,
                            force=_force(ctx))
     with run.stage("load"):
         loaded = load_feedback(path, config=cfg.load, progress=_progress(ctx))
     info = loaded.summary()
-    ex = OutcomeExtractor(model=model, taxonomy=taxonomy, spacy=spacy_pipeline or "auto", clauses=not no_clauses)
+    ex = OutcomeExtractor(model=model, taxonomy=taxonomy, spacy=spacy_pipeline or "auto", clauses=not no_clauses,
+                          min_confidence=cfg.extract.min_confidence)
     with run.stage("extract"):
         result = ex.transform(loaded.records, progress=_progress(ctx))
     units, outcomes = result.units, result.outcomes
@@ -423,7 +426,7 @@ def extract(ctx: click.Context, path: str, model: str | None, taxonomy: str | No
         load={k: v for k, v in info.items() if k != "inputs"},
     )
     click.echo(f"{info['records']:,} records -> {len(units):,} units -> {run.path}")
-    for name in ("outcome", "enabler", "both", "other"):
+    for name in ("outcome", "enabler", "both", "other") + (("unsure",) if cfg.extract.min_confidence > 0 else ()):
         click.echo(f"  {name:<8} {int(labels.get(name, 0)):>8,}")
     click.echo(f"  {stated:,} of {len(outcomes):,} outcome units stated as desired outcomes (the rest keep their text; see statement_status)")
 
@@ -541,6 +544,8 @@ def themes(ctx: click.Context, path: str, kind: str, theme_model: str | None, ke
 @click.option("--no-report", is_flag=True, help="Do not write report.html (rebuild it later with `jtbd report RUN_DIR`).")
 @click.option("--outcome-model", default=None, type=click.Path(exists=True, file_okay=False),
               help="Outcome/enabler classifier saved by `jtbd train outcomes` (default: the shipped one).")
+@click.option("--min-confidence", type=click.FloatRange(0.0, 1.0, max_open=True), default=None,
+              help="Label units below this calibrated confidence 'unsure' and leave them out of statements, themes and measures (config extract.min_confidence; default 0: keep all).")
 @click.option("--stream/--no-stream", "stream", default=None,
               help="Stream the dump in chunks in bounded memory (default: when the input is 100 MB or more).")
 @click.option("--chunk-size", default=50_000, show_default=True, type=click.IntRange(min=1), help="Records per chunk when streaming.")
@@ -550,15 +555,15 @@ def themes(ctx: click.Context, path: str, kind: str, theme_model: str | None, ke
               help="Run the split and extraction (and, with --stream, theme assignment) on Dask: local, local:N (a LocalCluster of N workers) or tcp://SCHEDULER:8786.")
 @click.pass_context
 def analyze(ctx: click.Context, path: str, theme_model: str | None, min_n: int, period: str, seed: int | None, out: str | None,
-            as_csv: bool | None, no_report: bool, outcome_model: str | None, dask_address: str | None, stream: bool | None,
-            chunk_size: int, sample_records: int, **kwargs: Any) -> None:
+            as_csv: bool | None, no_report: bool, outcome_model: str | None, min_confidence: float | None, dask_address: str | None,
+            stream: bool | None, chunk_size: int, sample_records: int, **kwargs: Any) -> None:
     """The whole pipeline: load, split, extract, themes and metrics, into one run folder.
 
     PATH is a file, a folder of exports or a quoted glob ('exports/*.parquet').
     """
     from .pipeline import analyze as run_analysis
 
-    cfg, cfg_path = _config(ctx, load=_load_overrides(kwargs), run={"out": out, "csv": as_csv})
+    cfg, cfg_path = _config(ctx, load=_load_overrides(kwargs), run={"out": out, "csv": as_csv}, extract={"min_confidence": min_confidence})
     from .runs import check_out
     from .stream import input_files, is_glob
 

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 
 from .errors import UsageError
 
-__all__ = ["Config", "LoadConfig", "SolicitationConfig", "RunConfig", "load_config", "DEFAULT_CONFIG_NAME"]
+__all__ = ["Config", "LoadConfig", "SolicitationConfig", "ExtractConfig", "RunConfig", "load_config", "DEFAULT_CONFIG_NAME"]
 
 DEFAULT_CONFIG_NAME = "jtbd.toml"
 
@@ -63,6 +63,13 @@ class SolicitationConfig:
 
 
 @dataclass(frozen=True)
+class ExtractConfig:
+    """``[extract]``: how units are labelled (see :mod:`jtbd.extract`)."""
+
+    min_confidence: float = 0.0  # units below this calibrated confidence are labelled "unsure" and left out downstream
+
+
+@dataclass(frozen=True)
 class EmbedConfig:
     """``[embed]``: how sentence vectors are made (see :mod:`jtbd.backends`)."""
 
@@ -84,6 +91,7 @@ class Config:
 
     load: LoadConfig = field(default_factory=LoadConfig)
     solicitation: SolicitationConfig = field(default_factory=SolicitationConfig)
+    extract: ExtractConfig = field(default_factory=ExtractConfig)
     embed: EmbedConfig = field(default_factory=EmbedConfig)
     run: RunConfig = field(default_factory=RunConfig)
 
@@ -127,7 +135,7 @@ def _field_types(obj) -> dict[str, str]:
     return {f.name: str(f.type) for f in dataclasses.fields(obj)}
 
 
-_TYPE_WORDS = {"str": "a string (in quotes)", "bool": "true or false (no quotes)", "int": "a whole number (no quotes)",
+_TYPE_WORDS = {"float": "a number (no quotes)", "str": "a string (in quotes)", "bool": "true or false (no quotes)", "int": "a whole number (no quotes)",
                "tuple[str, ...]": "a list of strings, e.g. [\"survey\", \"nps\"]"}
 
 
@@ -138,6 +146,8 @@ def _check_type(key: str, value: Any, annotation: str) -> None:
         if kind == "bool" and isinstance(value, bool):
             return
         if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
+            return
+        if kind == "float" and isinstance(value, (int, float)) and not isinstance(value, bool):
             return
         if kind == "str" and isinstance(value, str):
             return

@@ -48,7 +48,7 @@ def connect(address: str):
     return Client(address)
 
 
-def _partition(records, splitter_kwargs: dict, outcome_model: Any, env: dict):
+def _partition(records, splitter_kwargs: dict, outcome_model: Any, env: dict, extractor_kwargs: dict | None = None):
     """Worker side: split and extract one partition (pandas in, three pandas tables out)."""
     for k, v in env.items():
         if v is not None:
@@ -56,10 +56,11 @@ def _partition(records, splitter_kwargs: dict, outcome_model: Any, env: dict):
     from .extract import OutcomeExtractor
     from .solicitation import SolicitationSplitter
 
-    key = (repr(sorted(splitter_kwargs.items())), str(outcome_model), env.get("JTBD_EMBEDDER"))
+    extractor_kwargs = extractor_kwargs or {}
+    key = (repr(sorted(splitter_kwargs.items())), repr(sorted(extractor_kwargs.items())), str(outcome_model), env.get("JTBD_EMBEDDER"))
     stages = _WORKER_STAGES.get(key) if isinstance(outcome_model, (str, type(None))) else None
     if stages is None:  # built once per worker process for a given configuration
-        stages = (SolicitationSplitter(**splitter_kwargs), OutcomeExtractor(model=outcome_model))
+        stages = (SolicitationSplitter(**splitter_kwargs), OutcomeExtractor(model=outcome_model, **extractor_kwargs))
         if isinstance(outcome_model, (str, type(None))):
             _WORKER_STAGES[key] = stages
     splitter, ex = stages
@@ -69,7 +70,7 @@ def _partition(records, splitter_kwargs: dict, outcome_model: Any, env: dict):
 
 
 def per_record_stages(records, *, client, splitter_kwargs: dict, outcome_model: Any = None,
-                      partition_size: int = 2000) -> tuple:
+                      partition_size: int = 2000, extractor_kwargs: dict | None = None) -> tuple:
     """Solicitation and extraction of ``records`` on the cluster: ``(records, units, outcomes, extraction_info, info)``."""
     import dask
     import dask.dataframe as dd
@@ -80,7 +81,7 @@ def per_record_stages(records, *, client, splitter_kwargs: dict, outcome_model: 
     with dask.config.set({"dataframe.convert-string": False}):  # keep the records' dtypes exactly as loaded
         ddf = dd.from_pandas(records.reset_index(drop=True), npartitions=n, sort=True)
     env = {k: os.environ.get(k) for k in ("JTBD_EMBEDDER", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "TOKENIZERS_PARALLELISM")}
-    parts = [dask.delayed(_partition)(p, splitter_kwargs, outcome_model, env) for p in ddf.to_delayed()]
+    parts = [dask.delayed(_partition)(p, splitter_kwargs, outcome_model, env, extractor_kwargs) for p in ddf.to_delayed()]
     results = client.compute(parts, sync=True)
     recs = pd.concat([r[0] for r in results], ignore_index=True)
     units = pd.concat([r[1] for r in results], ignore_index=True)

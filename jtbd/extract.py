@@ -25,6 +25,7 @@ UNIT_COLUMNS = ["record_id", "unit_id", "sentence", "kind", "start", "end", "tex
                 "p_outcome", "p_enabler", "p_both", "p_other", "enabler_category", "enabler_category_score", "polarity"]
 OUTCOME_COLUMNS = ["record_id", "unit_id", "start", "end", "text", "label", "confidence", "statement", "metric", "direction",
                    "job_statement", "job_verb", "job_step", "met", "statement_status"]
+UNSURE = "unsure"  # label of a unit below --min-confidence
 _CARRY = ("solicitation", "source_file")  # record columns copied onto units when present
 
 
@@ -45,13 +46,21 @@ class OutcomeExtractor:
         clauses: Cut sentences into clauses at turning points.
         batch_size: Records per chunk.
         min_similarity: Below this cosine an enabler stays ``uncategorised``.
+        min_confidence: Units whose calibrated confidence is below this are labelled
+            ``unsure`` (their probabilities stay): no statement, no theme, not counted in
+            the measures. ``0`` keeps every unit's best label.
     """
 
     def __init__(self, *, model=None, taxonomy=None, spacy: str = "auto", clauses: bool = True, batch_size: int = 1000,
-                 min_similarity: float = 0.2, use_cache: bool = True) -> None:
+                 min_similarity: float = 0.2, use_cache: bool = True, min_confidence: float = 0.0) -> None:
         from .enablers import EnablerTagger
+        from .errors import UsageError
         from .outcomes import OutcomeModel
 
+        if not 0.0 <= float(min_confidence) < 1.0:
+            raise UsageError("E240", f"min_confidence must be at least 0 and below 1; got {min_confidence!r}",
+                             fix="pass a probability such as --min-confidence 0.6 (0 keeps every unit)")
+        self.min_confidence = float(min_confidence)
         self.model = model if isinstance(model, OutcomeModel) else OutcomeModel.load(model)
         self.tagger = EnablerTagger(taxonomy, min_similarity=min_similarity)
         self.spacy = spacy
@@ -79,6 +88,8 @@ class OutcomeExtractor:
         units = units.copy()
         units["label"] = np.asarray(classes, dtype=object)[best]
         units["confidence"] = proba[np.arange(len(best)), best].round(4)
+        if self.min_confidence > 0:
+            units.loc[units["confidence"].to_numpy() < self.min_confidence, "label"] = UNSURE
         for c in ("outcome", "enabler", "both", "other"):
             units[f"p_{c}"] = proba[:, classes.index(c)].round(4) if c in classes else 0.0
         compounds = polarity_scores(texts)
@@ -159,13 +170,14 @@ class OutcomeExtractor:
 
         return {"outcome_model": self.model.describe(), "enablers": self.tagger.describe(),
                 "segmentation": pipeline_info(self.spacy), "cues_pipeline": pipeline_info(self.model.spacy_pipeline),
-                "clauses": self.clauses, "batch_size": self.batch_size}
+                "clauses": self.clauses, "batch_size": self.batch_size, "min_confidence": self.min_confidence}
 
 
 def extract(records, *, model=None, taxonomy=None, spacy: str = "auto", clauses: bool = True, batch_size: int = 1000,
-            text_col: str = "text", id_col: str = "record_id", progress: bool = False) -> ExtractResult:
+            text_col: str = "text", id_col: str = "record_id", progress: bool = False, min_confidence: float = 0.0) -> ExtractResult:
     """Labelled units and outcome statements of ``records`` (a DataFrame with ``record_id`` and ``text``)."""
-    ex = OutcomeExtractor(model=model, taxonomy=taxonomy, spacy=spacy, clauses=clauses, batch_size=batch_size)
+    ex = OutcomeExtractor(model=model, taxonomy=taxonomy, spacy=spacy, clauses=clauses, batch_size=batch_size,
+                          min_confidence=min_confidence)
     return ex.transform(records, text_col=text_col, id_col=id_col, progress=progress)
 
 

@@ -294,7 +294,7 @@ def _analyze(data, *, config, seed, min_n, theme_model, outcome_model, dask, pro
     splitter_kwargs = {"model": cfg.solicitation.model, "text_only": cfg.solicitation.text_only,
                        "score_scale": info.get("score_scale"), "layout": info.get("layout")}
     splitter = SolicitationSplitter(**splitter_kwargs)
-    ex = OutcomeExtractor(model=outcome_model)
+    ex = OutcomeExtractor(model=outcome_model, min_confidence=cfg.extract.min_confidence)
     dask_info = None
     if dask is not None:
         from .distributed import connect, per_record_stages
@@ -306,7 +306,8 @@ def _analyze(data, *, config, seed, min_n, theme_model, outcome_model, dask, pro
             # a folder travels as its path (workers load it once); a model object travels pickled
             model_arg = str(outcome_model) if isinstance(outcome_model, Path) else outcome_model if outcome_model is None or isinstance(outcome_model, str) else ex.model
             records, units, outcomes, extraction_info, dask_info = per_record_stages(
-                loaded.records, client=client, splitter_kwargs=splitter_kwargs, outcome_model=model_arg)
+                loaded.records, client=client, splitter_kwargs=splitter_kwargs, outcome_model=model_arg,
+                extractor_kwargs={"min_confidence": cfg.extract.min_confidence})
             timings["solicitation_and_extract_dask"] = round(time.perf_counter() - t, 3)
         finally:
             if isinstance(dask, str):
@@ -340,6 +341,7 @@ def _analyze(data, *, config, seed, min_n, theme_model, outcome_model, dask, pro
     provenance = {
         "inputs": info.get("inputs", []), "config": cfg.to_dict(), "seeds": {"seed": seed},
         "counts": {"records": len(records), "skipped": int(len(loaded.skipped)), "units": len(units), "outcome_units": len(outcomes),
+                   "unsure_units": int((units["label"] == "unsure").sum()) if len(units) else 0,
                    "themes": {k: r.info.get("n_themes", 0) for k, r in theme_results.items()},
                    "not_in_analysis_language": language_excluded},
         "models": {"solicitation": splitter.describe(), "extraction": extraction_info,

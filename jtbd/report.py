@@ -294,6 +294,7 @@ def _how_made(manifest: dict, run_dir: Path) -> dict:
             ("solicitation", _short(models.get("solicitation"))),
             ("outcome classifier", _short((extraction.get("models") or extraction).get("outcome_model") if isinstance(extraction, dict) else None)),
             ("seed", manifest.get("seeds", {}).get("seed")),
+            ("minimum confidence", _unsure_line(manifest)),
             ("small-sample rule", f"figures from fewer than {manifest.get('metrics', {}).get('min_n', 30)} records are flagged ⚠")]
     for kind, info in themes.items():
         if isinstance(info, dict):
@@ -307,6 +308,18 @@ def _how_made(manifest: dict, run_dir: Path) -> dict:
             "inputs": manifest.get("inputs", []), "counts": counts, "skipped": skipped,
             "timings": manifest.get("timings", {}), "versions": manifest.get("versions", {}),
             "roles": (manifest.get("load") or {}).get("roles", {}), "run_dir": str(run_dir)}
+
+
+def _unsure_line(manifest: dict) -> str | None:
+    """How many units fell below ``--min-confidence`` and were left out (None when no minimum was set)."""
+    floor = ((manifest.get("config") or {}).get("extract") or {}).get("min_confidence") or 0
+    if not floor:
+        return None
+    counts = manifest.get("counts", {})
+    n, total = int(counts.get("unsure_units", 0)), int(counts.get("units", 0) or 0)
+    share = f" ({100 * n / total:.1f}%)" if total else ""
+    return (f"{n:,} of {total:,} units{share} were below the minimum confidence {floor:g}: labelled 'unsure' and left out of "
+            "statements, themes and measures")
 
 
 def _short(info) -> str | None:

@@ -476,7 +476,7 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
     writers = {name: TableWriter(run.path / f"{name}.parquet") for name in ("records", "units", "outcomes", "skipped")}
     timings: Counter = Counter()
     sampler = RecordSampler(sample_records)
-    ex = OutcomeExtractor(model=outcome_model)
+    ex = OutcomeExtractor(model=outcome_model, min_confidence=cfg.extract.min_confidence)
     splitters: dict[str, SolicitationSplitter] = {}
     inputs: dict[str, dict] = {}
     load_info: dict[str, Any] = {}
@@ -544,7 +544,8 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
             kwargs = {"model": cfg.solicitation.model, "text_only": cfg.solicitation.text_only,
                       "score_scale": info.get("score_scale"), "layout": info.get("layout")}
             splitters.setdefault(repr((info.get("score_scale"), info.get("layout"))), kwargs)
-            pending.append(client.submit(_partition, client.scatter(recs), kwargs, model_arg, env, pure=False))
+            pending.append(client.submit(_partition, client.scatter(recs), kwargs, model_arg, env,
+                                         {"min_confidence": cfg.extract.min_confidence}, pure=False))
             dask_info["chunks"] += 1
             while len(pending) > 2 * workers:  # bounded: a few chunks in flight, written back in input order
                 t = time.perf_counter()
@@ -640,6 +641,7 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
     for name, df in metrics.items():
         run.write_table(f"metrics_{name}", df)
     n_units = len(units)
+    n_unsure = int((units["label"] == "unsure").sum())
     del records, units, slim_a
     timings["metrics"] = time.perf_counter() - t
     for name, w in (*writers.items(), ("theme_assignments", aw)):
@@ -648,7 +650,7 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
     provenance = {
         "inputs": list(inputs.values()), "seeds": {"seed": seed},
         "counts": {"records": n_records, "skipped": int(sum(skipped_counts.values())), "units": n_units,
-                   "outcome_units": int(writers["outcomes"].rows),
+                   "outcome_units": int(writers["outcomes"].rows), "unsure_units": n_unsure,
                    "themes": {k: r.info.get("n_themes", 0) for k, r in results.items()}},
         "models": {"solicitation": _splitter_info(next(iter(splitters.values()))) if splitters else None,
                    "extraction": ex.describe(),

@@ -47,7 +47,26 @@ def feats(tx, mean, scale, w):
     return np.hstack([V[ii], s])
 
 
+def domain_of(group: str) -> str:
+    if group.startswith("corpus_"):
+        return group[len("corpus_"):]
+    return {"nhs_fft_phase1": "health", "nhs_fft_v6": "health", "cfpb": "finance"}.get(group, "reviews")
+
+
+def balanced_weights(df, power=1.0):
+    """Within each domain, solicited and unsolicited carry the same total weight: topic alone cannot decide."""
+    dom = df.group.map(domain_of)
+    cell = dom + ":" + df.solicited.astype(str)
+    n_cell = cell.map(cell.value_counts())
+    n_dom = dom.map(dom.value_counts())
+    labels_in_dom = dom.map(df.groupby(dom).solicited.nunique())
+    w = (n_dom / (labels_in_dom * n_cell)) ** power
+    return (w / w.mean()).values
+
+
 def fit(df, C=0.5, w=0.5, weights=None):
+    if isinstance(weights, (int, float)):
+        weights = balanced_weights(df, power=weights)
     ii = [idx[t] for t in df.text]
     mean, scale = S[ii].mean(0), S[ii].std(0) + 1e-6
     clf = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
@@ -55,20 +74,26 @@ def fit(df, C=0.5, w=0.5, weights=None):
     return lambda tx: clf.predict_proba(feats(tx, mean, scale, w))[:, 1]
 
 
+def _norm(t):
+    return " ".join(str(t).split()).lower()
+
+
 def dev_eval(make, pool):
-    """Dev rows whose text is in the pool are scored by a model that never saw them (5 folds)."""
+    """Dev rows whose (normalised) text is in the pool are scored by a model that never saw them (5 folds)."""
+    import zlib
+
     p = np.full(len(dev), np.nan)
-    in_pool = dev.text.isin(set(pool.text)).values
+    pool_norm = pool.text.map(_norm)
+    dev_norm = dev.text.map(_norm)
+    in_pool = dev_norm.isin(set(pool_norm)).values
     full = make(pool)
     p[~in_pool] = full(dev.text[~in_pool])
-    real = pool[pool.source != "corpus"].copy()
-    folds = {t: hash(t) % 5 for t in real.text}
+    fold_pool = pool_norm.map(lambda t: zlib.crc32(t.encode()) % 5).values
+    fold_dev = dev_norm.map(lambda t: zlib.crc32(t.encode()) % 5).values
     for k in range(5):
-        held = {t for t, f in folds.items() if f == k}
-        m = make(pool[~pool.text.isin(held)])
-        sel = dev.text.isin(held).values
+        sel = in_pool & (fold_dev == k)
         if sel.any():
-            p[sel] = m(dev.text[sel])
+            p[sel] = make(pool[fold_pool != k])(dev.text[sel])
     assert not np.isnan(p).any()
     return p
 
@@ -97,9 +122,10 @@ if _os.environ.get("BASELINE", "1") == "1":
     from jtbd.solicitation import SolicitationModel
     m = SolicitationModel.load()
     report("shipped", m.predict_proba(dev.text.tolist()))
-for C in (0.25, 0.5, 1.0, 2.0):
-    for w in (0.5, 1.0):
-        make = lambda df, C=C, w=w: fit(df, C=C, w=w)
-        report(f"pool C={C} w={w}", dev_eval(make, pool))
-corpus_only = pool[pool.source == "corpus"]
-report("corpus only C=0.5", dev_eval(lambda df: fit(df[df.source == 'corpus']), pool))
+import os as _o2
+GRID = [(float(c), float(w), float(b)) for c, w, b in (x.split(":") for x in _o2.environ.get("GRID", "0.25:0.5:0,0.5:0.5:0,1:0.5:0,2:0.5:0,0.25:1:0").split(","))]
+for C, w, bal in GRID:
+    make = lambda df, C=C, w=w, bal=bal: fit(df, C=C, w=w, weights=bal if bal else None)
+    report(f"pool C={C} w={w} balance={bal}", dev_eval(make, pool))
+    if _o2.environ.get("CV"):
+        cv_pool(make, pool)
