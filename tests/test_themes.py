@@ -137,7 +137,7 @@ def test_job_themes_are_named_by_a_job_statement(monkeypatch):
     out = u[u["label"] == "outcome"][["record_id", "unit_id"]].assign(
         statement="Minimize the likelihood of missing a rent payment", job_statement="pay the rent on time", met="struggled")
     res = fit_themes(u, outcomes=out, kind="job", method="agglomerative", cache=False)
-    named = res.themes[res.themes["label_source"] == "job_statement"]
+    named = res.themes[res.themes["label_source"] == "shared_job"]
     assert len(named) and set(named["label"]) == {"pay the rent on time"}
     assert named["statements"].iloc[0] == ["Minimize the likelihood of missing a rent payment"]
     assert named["unmet_share"].iloc[0] == 1.0
