@@ -196,23 +196,29 @@ def choose_names(themes: list[dict], centroids, embedder=None, *, kind: str = "j
         texts = t.get("_texts", [])
         names = proper_names(texts)
         t["_names"] = names
-        kws = clean_keywords(t.get("keywords") or [], texts, names=names)
+        kws6 = clean_keywords(t.get("keywords") or [], texts, n=6, names=names)
+        kws = kws6[:3]
+        # other keyword triples, so that a name can be found that retrieves its own theme
+        alts = [kws6[a:a + 3] for a in range(1, max(len(kws6) - 2, 1))] + ([[kws6[0], kws6[3], kws6[4]]] if len(kws6) >= 5 else [])
         options: list[tuple[str, str, float]] = []
         if kind == "job":
             n_rec = max(int(t.get("n_records") or 1), 1)
             for cand, support in t.get("_candidates", []):
                 if (support >= 2 or n_rec == 1) and not name_problems(cand, texts, names=names):
                     options.append((cand, "shared_job", support / n_rec))
-            if kws:
-                options.append((", ".join(kws), "keywords", 0.0))
+            for j, kw in enumerate([kws] + alts):
+                if kw:
+                    options.append((", ".join(kw), "keywords", -0.01 * j))
         else:
             cat = t.get("_category")
-            if cat and kws:
-                options.append((f"{cat}: {', '.join(kws[:3])}", "taxonomy+keywords", 1.0))
+            for j, kw in enumerate([kws] + alts):
+                if cat and kw:
+                    options.append((f"{cat}: {', '.join(kw)}", "taxonomy+keywords", 1.0 - 0.01 * j))
             if cat:
                 options.append((str(cat), "taxonomy", 0.5))
-            if kws:
-                options.append((", ".join(kws), "keywords", 0.0))
+            for j, kw in enumerate([kws] + alts):
+                if kw:
+                    options.append((", ".join(kw), "keywords", -0.01 * j))
         if not options:
             options.append(((kws and ", ".join(kws)) or "unnamed theme", "keywords", 0.0))
         per_theme.append(options)
