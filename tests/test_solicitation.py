@@ -124,14 +124,24 @@ def test_train_and_evaluate_commands(monkeypatch, invoke, tmp_path):
     labels.to_csv(tmp_path / "labels.csv", index=False)
     result = invoke("train", "solicitation", tmp_path / "labels.csv", "--out", tmp_path / "model")
     assert result.exit_code == 0, result.output
-    result = invoke("evaluate", "solicitation", tmp_path / "labels.csv", "--model", tmp_path / "model", "--group-col", "source", "--json")
+    # every labelled record was in the training data: it must not score itself
+    refused = invoke("evaluate", "solicitation", tmp_path / "labels.csv", "--model", tmp_path / "model")
+    assert refused.exit_code == 1 and "E127" in refused.stderr and "--include-trained" in refused.stderr
+    result = invoke("evaluate", "solicitation", tmp_path / "labels.csv", "--model", tmp_path / "model", "--group-col", "source",
+                    "--include-trained", "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert {"n", "accuracy", "macro_f1", "per_class", "confusion", "groups"} <= set(report)
+    assert {"n", "accuracy", "macro_f1", "per_class", "confusion", "groups", "calibration", "seen_in_training"} <= set(report)
     assert report["n"] == 20 and set(report["groups"]) == {"survey", "social"}
     assert set(report["groups"]["survey"]) >= {"n", "accuracy", "macro_f1", "per_class", "confusion"}
-    text = invoke("evaluate", "solicitation", tmp_path / "labels.csv", "--model", tmp_path / "model")
-    assert "macro-F1" in text.stdout and "confusion" in text.stdout
+    assert 0 <= report["calibration"]["ece"] <= 1 and sum(r["n"] for r in report["calibration"]["reliability"]) == 20
+    # half of them new: the trained-on half is left out and counted
+    fresh = labels.head(10).assign(text=lambda d: d.text + " (new)")
+    pd.concat([fresh, labels.tail(10)]).to_csv(tmp_path / "mixed.csv", index=False)
+    text = invoke("evaluate", "solicitation", tmp_path / "mixed.csv", "--model", tmp_path / "model")
+    assert text.exit_code == 0, text.output
+    assert "macro-F1" in text.stdout and "confusion" in text.stdout and "expected calibration error" in text.stdout
+    assert "left out   10 rows the model was trained on" in text.stdout
 
 
 def test_evaluate_rejects_unknown_labels(monkeypatch, invoke, tmp_path):
