@@ -178,12 +178,18 @@ def units_for_themes(units, records):
 
 
 def question_audit(records, units, rthemes, themes, focus: dict, *, min_n: int = 30):
-    """One row per survey question: its focus, the outcome share of its answers, and a rewording for enabler-focused ones.
+    """One row per survey question: its focus, the outcome share of its answers, and a rewording for the others.
+
+    The rewording is built from the job theme the question's answers touch most, and only when
+    that theme is named by a shared job whose name passes :func:`jtbd.naming.name_problems`;
+    otherwise there is none, and ``rewording_status`` says why (nothing is invented).
 
     Args:
         focus: ``{question: (label, p_outcome, p_enabler)}`` from the outcome model.
     """
     import pandas as pd
+
+    from .naming import name_problems
 
     rows = []
     jobs = themes[themes["kind"] == "job"].set_index("theme_id") if len(themes) else pd.DataFrame()
@@ -193,20 +199,32 @@ def question_audit(records, units, rthemes, themes, focus: dict, *, min_n: int =
         share = float(u["label"].map({"outcome": 1.0, "both": 0.5, "enabler": 0.0}).mean()) if len(u) else float("nan")
         label, p_o, p_e = focus.get(q, ("open", float("nan"), float("nan")))
         suggestion = None
-        if label != "outcome-focused" and len(jobs):
+        if label == "outcome-focused":
+            status = "outcome-focused question: no rewording needed"
+        elif not len(jobs):
+            status = "no job themes in this run"
+        else:
             touched = rthemes[rthemes["record_id"].isin(ids) & (rthemes["kind"] == "job")]["theme_id"].value_counts()
-            if len(touched):
-                from .naming import name_problems
-
-                # only a theme named by a shared job that passes the naming rules makes a rewording; else none
-                t = jobs.loc[touched.index[0]]
-                if str(t["label_source"]).startswith("shared_job") and not name_problems(str(t["label"]).split(" (")[0]):
-                    suggestion = f"When you were trying to {str(t['label']).split(' (')[0]}, what made it slow, hard or uncertain?"
+            touched = touched[touched.index.isin(jobs.index)]
+            if not len(touched):
+                status = "its answers touch no job theme"
+            else:
+                tid = touched.index[0]
+                t = jobs.loc[tid]
+                name = str(t["label"]).split(" (")[0]
+                problems = name_problems(name)
+                if not str(t["label_source"]).startswith("shared_job"):
+                    status = f"the job theme its answers touch most ({tid}) is named by {t['label_source']}, not by a shared job"
+                elif problems:
+                    status = f"the name of the job theme its answers touch most ({tid}) breaks the naming rules: {'; '.join(problems)}"
+                else:
+                    suggestion = f"When you were trying to {name}, what made it slow, hard or uncertain?"
+                    status = f"suggested from job theme {tid}"
         rows.append({"question": q, "focus": label, "p_outcome": p_o, "p_enabler": p_e, "n": len(ids), "answer_units": len(u),
                      "answer_outcome_share": share, "suggested_rewording": suggestion,
-                     "rewording_is_suggestion": suggestion is not None})
+                     "rewording_is_suggestion": suggestion is not None, "rewording_status": status})
     df = pd.DataFrame(rows, columns=["question", "focus", "p_outcome", "p_enabler", "n", "answer_units", "answer_outcome_share",
-                                     "suggested_rewording", "rewording_is_suggestion"])
+                                     "suggested_rewording", "rewording_is_suggestion", "rewording_status"])
     df["small_sample"] = df["n"] < min_n
     return df
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -38,8 +39,25 @@ def test_analyze_demo_writes_every_table_the_data_allows(invoke, tmp_path):
     assert {"solicited", "unsolicited", "gap (unsolicited - solicited)"} <= set(c.index)
     audit = pd.read_parquet(run / "metrics_question_audit.parquet")
     assert set(audit["focus"]) <= {"enabler-focused", "outcome-focused", "open"}
+    # a rewording only from a job theme named by a shared job whose name passes the naming rules; else none, and why
+    from jtbd.naming import name_problems
+
+    assert (audit["rewording_is_suggestion"] == audit["suggested_rewording"].notna()).all()
+    assert audit["rewording_status"].notna().all()
     enabler_q = audit[audit["focus"] == "enabler-focused"]
-    assert enabler_q["suggested_rewording"].notna().all() and enabler_q["rewording_is_suggestion"].all()
+    assert enabler_q["rewording_is_suggestion"].any()  # the demo's enabler questions get rewordings
+    jobs = themes[themes["kind"] == "job"].set_index("theme_id")
+    for _, row in enabler_q.iterrows():
+        tid = re.search(r"\b(J\d+)\b", row["rewording_status"])
+        if row["rewording_is_suggestion"]:
+            name = jobs.loc[tid.group(1), "label"].split(" (")[0]
+            assert row["suggested_rewording"] == f"When you were trying to {name}, what made it slow, hard or uncertain?"
+            assert name_problems(name) == [] and jobs.loc[tid.group(1), "label_source"].startswith("shared_job")
+        elif tid:  # its top job theme's name could not make one: the status says which rule, and it holds
+            t = jobs.loc[tid.group(1)]
+            assert name_problems(t["label"].split(" (")[0]) or not t["label_source"].startswith("shared_job"), row["rewording_status"]
+        else:
+            assert row["rewording_status"] in ("its answers touch no job theme", "no job themes in this run")
     impact = pd.read_parquet(run / "metrics_theme_impact.parquet")
     assert impact["small_sample"].any()  # few of a theme's records carry a score, and the table says so
     trends = pd.read_parquet(run / "metrics_theme_trends.parquet")

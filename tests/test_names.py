@@ -114,4 +114,14 @@ def test_names_question_audit_makes_no_rewording_from_a_bad_name():
                                   ("refund, money", "keywords", False)]:
         themes = pd.DataFrame({"theme_id": ["J0"], "kind": ["job"], "label": [label], "label_source": [source]})
         out = question_audit(records, units, rthemes, themes, {"How was the staff?": ("enabler-focused", 0.1, 0.9)})
-        assert (out["suggested_rewording"].iloc[0] is not None) == expect
+        row = out.iloc[0]
+        assert (row["suggested_rewording"] is not None) == expect == row["rewording_is_suggestion"]
+        if expect:
+            assert row["suggested_rewording"] == f"When you were trying to {label}, what made it slow, hard or uncertain?"
+            assert row["rewording_status"] == "suggested from job theme J0"
+        else:  # no rewording, and the row says why
+            assert "J0" in row["rewording_status"] and ("digits" in row["rewording_status"] or "keywords" in row["rewording_status"])
+    outcome_q = question_audit(records, units, rthemes, themes, {"How was the staff?": ("outcome-focused", 0.9, 0.1)})
+    assert outcome_q["suggested_rewording"].iloc[0] is None and "outcome-focused" in outcome_q["rewording_status"].iloc[0]
+    untouched = question_audit(records, units, rthemes.iloc[0:0], themes, {"How was the staff?": ("enabler-focused", 0.1, 0.9)})
+    assert untouched["rewording_status"].iloc[0] == "its answers touch no job theme"
