@@ -10,9 +10,11 @@
   (``"keywords"``), never by one member's sentence.
 * **Enabler themes** are named by their taxonomy category and two or three keywords that are
   not stopwords, numbers or proper names (``"taxonomy+keywords"``).
-* **Rules** (:func:`name_problems`): no digits, amounts, dates, handles, links or pronouns;
-  no proper name (a word its members write capitalised mid-sentence) unless most members
-  use it. **Unique** within a run: a theme whose name another, larger theme already has takes
+* **Rules** (:func:`name_problems`): no digits, amounts, dates, relative times ("weeks ago"),
+  handles, links or pronouns; no codes ("JFK", "phx": written in capitals or without vowels)
+  and no proper name (a word its members write capitalised mid-sentence) unless most members
+  use it; no word twice ("children children"); a job name is not a light verb without an
+  object ("get given", "get hung up") nor a state ("have a bag"). **Unique** within a run: a theme whose name another, larger theme already has takes
   its next candidate, else gets a distinguishing keyword (``+disambiguated``).
 * **Theme-level outcomes** (:func:`merge_outcomes`): the members' desired-outcome statements,
   one per job + metric (jobs matched by token F1), each with the units and records
@@ -27,7 +29,7 @@ import re
 from collections import Counter
 from typing import Any, Iterable, Sequence
 
-__all__ = ["name_problems", "merge_outcomes", "job_name_candidates", "clean_keywords", "choose_names", "names_check",
+__all__ = ["name_problems", "codes", "merge_outcomes", "job_name_candidates", "clean_keywords", "choose_names", "names_check",
            "NAME_STOPWORDS"]
 
 NAME_STOPWORDS = frozenset(
@@ -42,6 +44,24 @@ _DATE = re.compile(r"\b(jan(uary)?|feb(ruary)?|march|april|june|july|aug(ust)?|s
 _AMOUNT = re.compile(r"[$£€¥]|\b(dollars?|pounds?|euros?|usd|gbp|quid|bucks)\b", re.I)
 _HANDLE = re.compile(r"@\w|#\w|https?://|www\.|\bx{2,}\b", re.I)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+_TIME_UNIT = r"(second|minute|min|hour|hr|day|night|week|weekend|fortnight|month|year|morning|afternoon|evening)s?"
+_RELATIVE_TIME = re.compile(
+    rf"\b(ago|recently|lately)\b|\b{_TIME_UNIT}\s+(later|earlier|before|after|back)\b|"
+    rf"\b(last|next|this|past|previous|coming|few|several|couple(\s+of)?|many|other)\s+{_TIME_UNIT}\b", re.I)
+#: Verbs too light to name a job without an object: "get given", "get hung up", "have a bag" say what happened or what
+#: someone holds, not what they were trying to get done.
+_STATE_VERBS = frozenset({"have", "has", "had", "having", "be", "is", "are", "was", "were", "been", "being"})
+_LIGHT_VERBS = frozenset({"get", "gets", "got", "getting", "go", "make", "take", "do", "give", "put", "keep", "become"})
+_PARTICLES = frozenset("up out in on off back down away over through around about along by again".split())
+_IRREGULAR_PARTICIPLES = frozenset(
+    "given taken hung done left lost told sent stuck caught put made kept held paid seen shown known brought bought thrown "
+    "cut set hit let shut run won sold found spent stolen struck written broken forgotten chosen gone come become eaten "
+    "fallen driven ridden hidden bitten beaten shaken sworn torn worn born bent burnt burned dealt fed felt fled fought "
+    "ground hurt led lent lit meant met read rung sat shot slept sought sped spun stood stung swept swung taught thought "
+    "understood woken wound".split())
+#: Initialisms people name things by; a word without vowels other than these reads as a code (JFK, PHX, LHR).
+_FAMILIAR_INITIALISMS = frozenset("gps sms mms pdf dvd cd pc tv bbq vpn html rsvp wc cctv dm dms hr crm atm id pin gp icu "
+                                   "wifi usb sim faq app".split())
 
 
 def proper_names(texts: Iterable[str], *, min_share: float = 0.6) -> set[str]:
@@ -58,14 +78,66 @@ def proper_names(texts: Iterable[str], *, min_share: float = 0.6) -> set[str]:
     return {w for w, n in cap.items() if n >= 1 and n / total[w] >= min_share and w not in NAME_STOPWORDS}
 
 
-def name_problems(name: str, member_texts: Sequence[str] = (), *, names: set[str] | None = None) -> list[str]:
+def codes(texts: Iterable[str], *, min_share: float = 0.6) -> set[str]:
+    """Lower-case words of 2-5 letters that ``texts`` mostly write in capitals (JFK, PHX, DEN: airport, flight, product codes)."""
+    caps, total = Counter(), Counter()
+    for t in texts:
+        for w in _WORD.findall(str(t)):
+            if 2 <= len(w) <= 5 and w.isalpha():
+                low = w.lower()
+                total[low] += 1
+                if w.isupper() and low not in ("i", "ok"):
+                    caps[low] += 1
+    return {w for w, n in caps.items() if n / total[w] >= min_share and w not in NAME_STOPWORDS}
+
+
+def _is_code(word: str, member_codes: set[str]) -> bool:
+    low = word.lower()
+    if low in _FAMILIAR_INITIALISMS or low in NAME_STOPWORDS or not word.isalpha():
+        return False
+    if 2 <= len(word) <= 5 and word.isupper():
+        return True
+    return low in member_codes or (len(low) >= 3 and not re.search(r"[aeiouy]", low))
+
+
+def _is_participle(word: str) -> bool:
+    w = word.lower()
+    return w in _IRREGULAR_PARTICIPLES or (len(w) > 4 and w.endswith(("ed", "en")))
+
+
+def _light_verb_problem(words: list[str]) -> str | None:
+    """``"light verb without an object: get given"`` and the like, or ``None`` (``words``: the name's words)."""
+    if not words:
+        return None
+    verb = words[0].lower()
+    if verb in _STATE_VERBS:
+        return f"state verb, not a job: {' '.join(words)}"
+    if verb in _LIGHT_VERBS:
+        rest = [w.lower() for w in words[1:] if w.lower() not in _PARTICLES and w.lower() not in NAME_STOPWORDS]
+        if all(_is_participle(w) for w in rest):  # nothing after it, or only "given", "taken", "hung up"
+            return f"light verb without an object: {' '.join(words)}"
+    return None
+
+
+def name_problems(name: str, member_texts: Sequence[str] = (), *, names: set[str] | None = None,
+                  kind: str = "job") -> list[str]:
     """What is wrong with a theme name (empty list: nothing).
+
+    Rules: no digits, amounts, dates or relative times ("weeks ago"), handles, links or pronouns;
+    no code (a word written in capitals, or without vowels: "JFK", "phx"); no word twice
+    ("children children"); for job names (``kind="job"``) no light verb without an object
+    ("get given", "get hung up") and no state verb ("have a bag"); no proper name that only a
+    minority of ``member_texts`` use. ``kind="keyword"`` checks one keyword (no verb rules).
 
     Example:
         >>> name_problems("buy a new ticket for £96")
         ['digits', 'amount']
-        >>> name_problems("praise Cath Alder", ["We thank Cath Alder.", "Staff were kind"])
+        >>> name_problems("praise Cath Alder", ["We thank Cath Alder.", "Staff were kind", "Quick and clean"])
         ['proper name: cath, alder']
+        >>> name_problems("get given")
+        ['light verb without an object: get given']
+        >>> name_problems("jfk, phx, delays")
+        ['code: jfk, phx']
     """
     out = []
     s = str(name or "").strip()
@@ -77,15 +149,34 @@ def name_problems(name: str, member_texts: Sequence[str] = (), *, names: set[str
         out.append("amount")
     if _DATE.search(s):
         out.append("date")
+    if _RELATIVE_TIME.search(s):
+        out.append("relative time")
     if _HANDLE.search(s):
         out.append("handle or link")
     if _PRONOUN.search(s):
         out.append("pronoun")
+    words = _WORD.findall(s)
+    lows = [w.lower() for w in words]
+    n = max(len(member_texts), 1)
+
+    def minority(w: str) -> bool:  # a word that most members use may stand in the name
+        return not member_texts or sum(w in str(t).lower() for t in member_texts) / n < 0.5
+
+    member_codes = codes(member_texts) if member_texts else set()
+    found = [w.lower() for w in words if _is_code(w, member_codes)]  # even when most members use it: "Denver", not "den"
+    if found:
+        out.append("code: " + ", ".join(dict.fromkeys(found)))
+    content = [w for w in lows if w not in NAME_STOPWORDS]
+    doubled = [w for w, c in Counter(content).items() if c > 1]
+    if doubled:
+        out.append("repeated word: " + ", ".join(doubled))
+    if kind == "job" and "," not in s:  # keyword names ("refund, money") are lists, not verb phrases
+        light = _light_verb_problem(words)
+        if light:
+            out.append(light)
     if member_texts:
         names = proper_names(member_texts) if names is None else names
-        lows = [w.lower() for w in _WORD.findall(s)]
-        n = max(len(member_texts), 1)
-        found = [w for w in lows if w in names and sum(w in str(t).lower() for t in member_texts) / n < 0.5]
+        found = [w for w in lows if w in names and minority(w)]
         if found:
             out.append("proper name: " + ", ".join(dict.fromkeys(found)))
     return out
@@ -93,14 +184,15 @@ def name_problems(name: str, member_texts: Sequence[str] = (), *, names: set[str
 
 def clean_keywords(keywords: Sequence[str], member_texts: Sequence[str] = (), *, n: int = 3,
                    names: set[str] | None = None) -> list[str]:
-    """Keywords fit for a name: no stopwords, digits, amounts, handles or proper names; at most ``n``."""
+    """Keywords fit for a name: no stopwords, digits, amounts, handles, codes, proper names or doubled words; at most ``n``."""
     names = proper_names(member_texts) if names is None and member_texts else (names or set())
+    member_codes = codes(member_texts) if member_texts else set()
     out: list[str] = []
     for k in keywords:
         words = str(k).lower().split()
-        if not words or any(w in NAME_STOPWORDS or len(w) < 3 or w in names for w in words):
+        if not words or any(w in NAME_STOPWORDS or len(w) < 3 or w in names or w in member_codes for w in words):
             continue
-        if name_problems(k) or any(w in o.split() or o in words for o in out for w in words):
+        if name_problems(k, kind="keyword") or any(w in o.split() or o in words for o in out for w in words):
             continue
         out.append(str(k).lower())
         if len(out) == n:

@@ -18,6 +18,45 @@ def test_names_name_problems_flags_what_a_name_must_not_hold(name, problem):
     assert problem in name_problems(name)
 
 
+@pytest.mark.parametrize("name, problem", [
+    ("get given", "light verb without an object"), ("get taken", "light verb without an object"),
+    ("get hung up", "light verb without an object"), ("have a bag", "state verb"),
+    ("jfk, phx, delays", "code: jfk, phx"), ("fly out of PHX", "code: phx"), ("weeks ago", "relative time"),
+    ("wait a couple of hours", "relative time"), ("rebook a flight the other day", "relative time"),
+    ("children children", "repeated word: children"), ("care, children, children", "repeated word: children"),
+])
+def test_names_a_researcher_would_not_sign_objectless_verbs_codes_relative_times_or_doubled_words(name, problem):
+    assert any(p.startswith(problem) for p in name_problems(name)), name_problems(name)
+
+
+@pytest.mark.parametrize("name", ["get a refund", "get to work", "get home", "get seen by a doctor", "get through security",
+                                  "change a flight", "travel with a child", "book a table", "use gps", "waiting times, parking"])
+def test_names_jobs_with_an_object_and_familiar_words_pass(name):
+    assert name_problems(name) == []
+
+
+def test_names_codes_members_write_in_capitals_break_the_rules_even_when_most_members_use_them():
+    members = ["Stuck at DEN for hours.", "DEN was a mess again", "Flight out of DEN delayed"]
+    assert name_problems("delays, den", members) == ["code: den"]
+    assert name_problems("delays, den") == []  # without members "den" is an ordinary word
+    assert name_problems("see a GP") == []  # familiar initialisms stay
+
+
+def test_names_keywords_drop_codes_relative_times_and_doubled_words():
+    kws = clean_keywords(["children children", "jfk", "weeks ago", "lost luggage", "den", "childcare"],
+                         ["Flew into DEN from JFK weeks ago.", "Lost luggage at DEN, children children everywhere."])
+    assert kws == ["lost luggage", "childcare"]
+
+
+def test_names_job_themes_are_not_named_by_an_objectless_light_verb():
+    emb = FakeEmbedder()
+    themes = [_theme(0, [("get given", 6), ("get a blanket", 4)], ["blanket", "cold"], 8),
+              _theme(1, [("have a bag", 5)], ["bag", "carry"], 6)]
+    choose_names(themes, emb.encode(["get a blanket blanket cold", "bag carry"]), emb, kind="job")
+    assert themes[0]["label"] == "get a blanket" and themes[0]["label_source"] == "shared_job"
+    assert themes[1]["label_source"] == "keywords" and not name_problems(themes[1]["label"])
+
+
 def test_names_person_names_break_the_rules_unless_most_members_share_them():
     members = ["We want to thank Tracey for her help.", "The ward was calm and I felt safe.", "I got home quickly."]
     assert any(p.startswith("proper name") for p in name_problems("thank Tracey for help", members))
