@@ -25,7 +25,8 @@ keeps the records with the smallest hashes of their ids (a bottom-k sketch, so a
 ``sample_records`` ids per stratum in memory, whatever the input order); at the end the
 strata get proportional shares of ``sample_records`` (largest remainder, each at least
 100 records or all it has). Memory therefore grows with the sample, the chunk size and
-the slim metric columns (a few dozen bytes per record and per unit), not with the text.
+the slim metric columns (a few dozen bytes per record and per unit) and the ids of the records not in
+an analysis language (their units get no theme, as in :func:`jtbd.analyze`), not with the text.
 
 Resume: extraction chunks are cached by content (see :mod:`jtbd.extract`), so a run
 killed mid-way and started again with the same input and options re-reads the finished
@@ -468,9 +469,9 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
 
     from .embed import get_embedder
     from .extract import OUTCOME_COLUMNS, UNIT_COLUMNS, OutcomeExtractor
-    from .pipeline import compute_metrics
+    from .pipeline import compute_metrics, units_for_themes
     from .solicitation import SolicitationSplitter
-    from .themes import ASSIGNMENT_COLUMNS, ThemeModel, assign_themes, fit_themes
+    from .themes import ASSIGNMENT_COLUMNS, ThemeModel, assign_themes, fit_themes, not_in_language
 
     seed = cfg.run.seed if seed is None else seed
     writers = {name: TableWriter(run.path / f"{name}.parquet") for name in ("records", "units", "outcomes", "skipped")}
@@ -506,9 +507,14 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
                      "on_workers": ["solicitation", "segmentation", "classification", "statements"],
                      "on_driver": ["reading", "writing", "theme sample", "theme fit", "metrics", "report"]}
 
+    other_language: dict[str, str] = {}  # record_id -> language of the records not in an analysis language (no theme)
+
     def collect(result) -> None:
         nonlocal n_records
         recs, units, outcomes = result[0], result[1], result[2]
+        if "language" in recs.columns:
+            out = not_in_language(recs)
+            other_language.update(zip(recs.loc[out, "record_id"].astype(str), recs.loc[out, "language"].astype(str)))
         if units is not None:
             writers["units"].write(units)
             writers["outcomes"].write(outcomes)
@@ -587,7 +593,7 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
     sample_ids = sampler.sample()
     s_units = _read_records_of(run.path / "units.parquet", sample_ids)
     s_outcomes = _read_records_of(run.path / "outcomes.parquet", sample_ids)
-    s_units = s_units if s_units is not None else pd.DataFrame(columns=UNIT_COLUMNS)
+    s_units = _with_language(s_units if s_units is not None else pd.DataFrame(columns=UNIT_COLUMNS), other_language)
     if theme_model:  # described on the sample, every unit assigned below
         results = {kind: assign_themes(s_units, ThemeModel.load(Path(theme_model) / kind), outcomes=s_outcomes)
                    for kind in ("job", "enabler")}
@@ -609,7 +615,7 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
             aw.write(a)
             counts.append(a[["record_id", "theme_id", "kind", "theme"] + [c for c in ("solicitation",) if c in a.columns]])
 
-    batches = _row_group_batches(run.path / "units.parquet", 100_000)
+    batches = (_with_language(u, other_language) for u in _row_group_batches(run.path / "units.parquet", 100_000))
     if client is not None and models:  # in parallel on the workers, written back in order
         shared = client.scatter({"models": models, "keep": fitted}, broadcast=True)
         for units in batches:
@@ -642,6 +648,7 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
         run.write_table(f"metrics_{name}", df)
     n_units = len(units)
     n_unsure = int((units["label"] == "unsure").sum())
+    _, language_excluded = units_for_themes(units, records)
     del records, units, slim_a
     timings["metrics"] = time.perf_counter() - t
     for name, w in (*writers.items(), ("theme_assignments", aw)):
@@ -651,7 +658,8 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
         "inputs": list(inputs.values()), "seeds": {"seed": seed},
         "counts": {"records": n_records, "skipped": int(sum(skipped_counts.values())), "units": n_units,
                    "outcome_units": int(writers["outcomes"].rows), "unsure_units": n_unsure,
-                   "themes": {k: r.info.get("n_themes", 0) for k, r in results.items()}},
+                   "themes": {k: r.info.get("n_themes", 0) for k, r in results.items()},
+                   "not_in_analysis_language": language_excluded},
         "models": {"solicitation": _splitter_info(next(iter(splitters.values()))) if splitters else None,
                    "extraction": ex.describe(),
                    "themes": {k: {kk: v for kk, v in r.info.items() if kk != "embedding"} for k, r in results.items()},
@@ -665,6 +673,14 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
                       "columns_dropped": sorted(set().union(*(w.dropped for w in writers.values())))},
     }
     run.finish(**provenance, not_made=not_made, commit=False)
+
+
+def _with_language(units, other_language: dict[str, str]):
+    """``units`` with their record's ``language`` where it is not an analysis language, so the theme
+    steps leave them out as :func:`jtbd.analyze` does (the units table itself does not carry it)."""
+    if "language" in units.columns or not other_language or not len(units):
+        return units
+    return units.assign(language=units["record_id"].astype(str).map(other_language))
 
 
 def _assign_batch(units, models: dict, keep: dict, env: dict | None):
