@@ -200,8 +200,19 @@ def cli(ctx: click.Context, config_path: str | None, quiet: bool, debug: bool, e
     to write its records to a run folder. The options below may also follow the
     command (`jtbd analyze PATH --embedder static -q`).
     """
+    import os
+
     ctx.ensure_object(dict)
     ctx.obj.update(config_path=config_path, quiet=quiet, debug=debug, embedder=embedder, force=force)
+    previous = os.environ.get("JTBD_EMBEDDER")
+
+    def restore_embedder() -> None:  # --embedder holds for this command only, not for the rest of a process that runs it
+        if previous is None:
+            os.environ.pop("JTBD_EMBEDDER", None)
+        else:
+            os.environ["JTBD_EMBEDDER"] = previous
+
+    ctx.call_on_close(restore_embedder)
     _apply_embedder(ctx.obj)
 
 

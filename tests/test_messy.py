@@ -252,13 +252,19 @@ def test_read_run_table_reads_the_table_run_json_lists(tmp_path):
 
 def test_global_options_after_the_command(invoke, tmp_path, monkeypatch):
     """`jtbd analyze X --embedder static` said "No such option '--embedder'"."""
-    monkeypatch.delenv("JTBD_EMBEDDER", raising=False)
-    _write(tmp_path / "a.csv", "id,text\na1,The app crashed when I paid\n")
-    res = invoke("load", "a.csv", "-o", "out", "-q", "--embedder", "static")
-    assert res.exit_code == 0, res.output
     import os
 
-    assert os.environ["JTBD_EMBEDDER"] == "static"
+    import jtbd.io
+
+    monkeypatch.delenv("JTBD_EMBEDDER", raising=False)
+    _write(tmp_path / "a.csv", "id,text\na1,The app crashed when I paid\n")
+    seen = []
+    real = jtbd.io.load_feedback
+    monkeypatch.setattr(jtbd.io, "load_feedback", lambda *a, **k: seen.append(os.environ.get("JTBD_EMBEDDER")) or real(*a, **k))
+    res = invoke("load", "a.csv", "-o", "out", "-q", "--embedder", "static")
+    assert res.exit_code == 0, res.output
+    assert seen == ["static"]  # the command ran with the backend named after it
+    assert "JTBD_EMBEDDER" not in os.environ  # and it does not outlive the command (a later command in the process would use it)
     res = invoke("load", "a.csv", "-o", "out", "--force", "--config", "none.toml")
     assert res.exit_code == 2 and "E203" in res.output  # --config after the command is read
     for cmd in (["analyze"], ["report"], ["evaluate", "themes"], ["train", "solicitation"]):
