@@ -143,10 +143,11 @@ class Candidate:
     n_content: int
     dropped: int  # words left out to generalise (names, numbers, pronouns, ...)
     has_object: bool
+    shown: list[str] | None = None  # the phrase as written out, when it differs from ``words`` (the ranker's features)
 
     @property
     def text(self) -> str:
-        return " ".join(self.words)
+        return " ".join(self.shown or self.words)
 
 
 def _subtree_keep(root, skip: set[int]) -> list[int]:
@@ -170,13 +171,34 @@ def _subtree_keep(root, skip: set[int]) -> list[int]:
     return sorted(out)
 
 
+def _articles_for_one(doc, idx: list[int]) -> set[int]:
+    """Indices in ``idx`` before which an article stands in for a dropped "one" ("change one flight" -> "change a flight")."""
+    kept = set(idx)
+    out = set()
+    for i in idx:
+        t = doc[i]
+        if t.tag_ != "NN" or any(c.dep_ in ("det", "nmod:poss", "poss") and c.i in kept for c in t.children):
+            continue
+        if any(c.dep_ == "nummod" and c.lower_ in ("one", "1") and c.i not in kept for c in t.children):
+            out.add(min(j for j in (x.i for x in t.subtree) if j in kept and j <= t.i))
+    return out
+
+
 def _render_tokens(doc, verb, idx: list[int]) -> tuple[list[str], int]:
+    """``(words, dropped)``: the general phrase of ``idx`` (see :func:`_render_words`)."""
+    words, dropped = _render_words(doc, verb, idx, set())
+    return words, dropped
+
+
+def _render_words(doc, verb, idx: list[int], article_at: set[int]) -> tuple[list[str], int]:
     from lemminflect import getInflection
 
     words: list[str] = []
     dropped = 0
     for i in idx:
         t = doc[i]
+        if i in article_at:
+            words.append("a")
         low = t.lower_.replace("\u2019", "'")
         if i == verb.i:
             words.append(_lemma(t))
@@ -256,13 +278,17 @@ def candidates(doc, *, max_words: int = 10) -> list[Candidate]:
                         break
                 run.append(i)
             words, dropped = _render_tokens(doc, v, run)
+            article_at = _articles_for_one(doc, run)
+            shown = _render_words(doc, v, run, article_at)[0] if article_at else None
             if v.tag_ == "VBN" and any(c.dep_ in ("aux:pass", "auxpass") for c in kids):
                 words = ["get", v.text.lower()] + words[1:]  # "I was approved for a card" -> "get approved for a card"
+                shown = ["get", v.text.lower()] + shown[1:] if shown else None
             words = words[:max_words]
+            shown = shown[:max_words + len(article_at)] if shown else None
             content = job_tokens(" ".join(words[1:]))
             cand = Candidate(verb_i=v.i, variant=k, words=words, n_content=len(content),
                              dropped=dropped + sum(1 for i in range(v.i, (run[-1] + 1) if run else v.i) if i not in run),
-                             has_object=any(c.dep_ in core_deps for c in kids))
+                             has_object=any(c.dep_ in core_deps for c in kids), shown=shown)
             if not found or all(c.text != cand.text for c in found):
                 found.append(cand)
     return found

@@ -49,6 +49,8 @@ _EFFORT = re.compile(r"\b(had to|have to|has to|having to|forced to|ended up|cha
 _RISK = re.compile(r"\b(risk|risky|worried|worry|worrying|afraid|scared|fear|danger|dangerous|unsafe|safe|safely|anxious)\b", re.I)
 _FREQ = re.compile(r"\b(every time|each time|always|constantly|keeps? happening|every (day|week|month)|repeatedly|often)\b", re.I)
 _FAIL_VERBS = {"miss", "lose", "fail", "forget", "strand", "deny", "reject", "decline", "overcharge", "crash", "break", "cancel"}
+#: Jobs that are themselves a failure: their likelihood is minimised as they stand ("missing a payment").
+_FAILURE_JOBS = {"miss", "lose", "fail", "forget"}
 _NEG = {"not", "n't", "never", "no", "cannot", "unable"}
 _ABLE = re.compile(r"\b(now (i|we) (can|could)|(i|we) (can|could) now|able to|managed to|finally|got to)\b", re.I)
 _CLARIFIER_MARKS = {"when", "while", "after", "before", "if", "once", "whenever", "during", "until"}
@@ -317,6 +319,8 @@ def render_statement(job: str, metric: str, direction: str) -> str:
         'Minimize the time it takes to get a refund'
         >>> render_statement("get a refund", "likelihood", "minimize")
         'Minimize the likelihood of failing to get a refund'
+        >>> render_statement("miss a rent payment", "likelihood", "minimize")
+        'Minimize the likelihood of missing a rent payment'
     """
     words = job.split()
     if not words:
@@ -328,6 +332,8 @@ def render_statement(job: str, metric: str, direction: str) -> str:
         return f"Minimize the effort it takes to {job}"
     if metric == "cost":
         return f"Minimize the cost of {gerund}"
+    if metric == "likelihood" and words[0] in _FAILURE_JOBS:  # "miss a payment": minimise missing it, never "failing to miss"
+        return f"Minimize the likelihood of {gerund}"
     if metric == "likelihood" and direction == "minimize":
         return f"Minimize the likelihood of failing to {job}"
     if metric == "likelihood":
@@ -391,7 +397,8 @@ def statement_for_doc(doc, *, compound: float = 0.0, taxonomy=None, ranker=None)
                                    f"(p_none={p_none:.2f})")
         return row
     metric, direction = best.split("/")
-    row.update(statement=render_statement(job, metric, direction), metric=metric, direction=direction.capitalize(),
+    statement = render_statement(job, metric, direction)
+    row.update(statement=statement, metric=metric, direction=statement.split()[0] if statement else direction.capitalize(),
                statement_status="ok")
     return row
 
