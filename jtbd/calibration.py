@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-__all__ = ["expected_calibration_error", "reliability_table", "fit_temperature", "softmax", "calibration_report"]
+__all__ = ["expected_calibration_error", "reliability_table", "fit_temperature", "fit_temperature_and_bias", "softmax",
+           "calibration_report"]
 
 N_BINS = 10
 
@@ -81,6 +82,28 @@ def fit_temperature(logits, y, *, bounds: tuple[float, float] = (0.05, 20.0)) ->
 
     res = minimize_scalar(nll, bounds=(np.log(bounds[0]), np.log(bounds[1])), method="bounded")
     return float(np.exp(res.x))
+
+
+def fit_temperature_and_bias(logits, y, *, l2: float = 1e-3) -> tuple[float, "object"]:
+    """A temperature and one offset per class, minimising the log-loss of ``softmax(logits / T + b)``.
+
+    The offsets absorb a difference between the class mix a model was trained on and the
+    one it meets (prior shift); the temperature, how sure it is. The first offset is fixed
+    at 0 (only differences matter); a small L2 penalty keeps them finite on a tiny set.
+    """
+    import numpy as np
+    from scipy.optimize import minimize
+
+    z, y = np.asarray(logits, dtype=np.float64), np.asarray(y, dtype=int)
+    k = z.shape[1]
+
+    def nll(theta):
+        t, b = np.exp(theta[0]), np.concatenate([[0.0], theta[1:]])
+        p = softmax(z / t + b)
+        return -np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None)).mean() + l2 * float((theta[1:] ** 2).sum())
+
+    res = minimize(nll, np.zeros(k), method="L-BFGS-B", bounds=[(np.log(0.05), np.log(20.0))] + [(-10, 10)] * (k - 1))
+    return float(np.exp(res.x[0])), np.concatenate([[0.0], res.x[1:]]).astype(np.float32)
 
 
 def calibration_report(confidence: Sequence[float], correct: Sequence[bool], *, n_bins: int = N_BINS) -> dict:

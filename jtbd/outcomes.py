@@ -162,8 +162,9 @@ class OutcomeModel:
             return np.zeros((0, len(self.classes_)), dtype=np.float32)
         from .calibration import softmax
 
-        z = self.decision_function(texts, docs=docs, progress=progress)
-        return softmax(z, getattr(self, "temperature_", 1.0)).astype(np.float32)
+        z = self.decision_function(texts, docs=docs, progress=progress) / getattr(self, "temperature_", 1.0)
+        bias = getattr(self, "class_bias_", None)
+        return softmax(z if bias is None else z + np.asarray(bias)).astype(np.float32)
 
     def decision_function(self, texts: Sequence[str], *, docs=None, progress: bool = False):
         """Logits before calibration, columns in :attr:`classes_` order."""
@@ -218,6 +219,7 @@ class OutcomeModel:
             "style_features": list(STYLE_FEATURES),
             "cue_features": list(CUE_NAMES),
             "calibration": {"temperature": float(getattr(self, "temperature_", 1.0)),
+                            "class_bias": None if getattr(self, "class_bias_", None) is None else [float(b) for b in self.class_bias_],
                             "method": getattr(self, "calibration_method_", "none")},
             "meta": self.meta_,
         }
@@ -254,6 +256,7 @@ class OutcomeModel:
         model.training_hashes_ = t.get("training_hashes")
         calibration = cfg.get("calibration") or {}
         model.temperature_ = float(calibration.get("temperature", 1.0))
+        model.class_bias_ = calibration.get("class_bias") or None
         model.calibration_method_ = calibration.get("method", "none")
         model.path_ = str(path)
         return model
