@@ -92,3 +92,15 @@ def test_min_confidence_labels_unsure_units_and_keeps_them_out_of_statements():
     assert set(sure.outcomes["unit_id"]) <= set(sure.units.loc[~unsure, "unit_id"])
     with pytest.raises(UsageError, match="E240"):
         OutcomeExtractor(min_confidence=1.5)
+
+
+def test_temperature_and_offsets_absorb_a_shifted_class_mix():
+    from jtbd.calibration import fit_temperature_and_bias
+
+    rng = np.random.default_rng(2)
+    logits = rng.normal(0, 2, size=(6000, 3))
+    shift = np.array([0.0, 1.5, -1.0])  # the world's class mix differs from the one the model learnt
+    y = np.array([rng.choice(3, p=p) for p in softmax(logits + shift)])
+    t, b = fit_temperature_and_bias(logits, y)
+    assert t == pytest.approx(1.0, rel=0.15)
+    assert b[0] == 0 and b[1] - b[0] == pytest.approx(1.5, abs=0.25) and b[2] - b[0] == pytest.approx(-1.0, abs=0.25)
