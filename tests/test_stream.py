@@ -104,6 +104,9 @@ def test_streamed_run_equals_the_in_memory_run(tmp_path):
     saved = memory.save(tmp_path / "memory", report=False)
     run = analyze_stream(tmp_path / "demo.csv", out=tmp_path / "run", seed=5, chunk_size=70)
     assert run.manifest["streaming"]["records_in_sample"] == len(memory.records)  # all of them: below the sample size
+    # units of records not in English get no theme on either path, and both count them
+    excluded = memory.provenance["counts"]["not_in_analysis_language"]
+    assert run.manifest["counts"]["not_in_analysis_language"] == excluded
     for name in ("records", "units", "outcomes", "themes", "theme_assignments", "metrics_headline", "metrics_centricity",
                  "metrics_opportunity", "metrics_scores_by_group", "metrics_value_priority", "metrics_question_audit"):
         streamed = pd.read_parquet(run.path / f"{name}.parquet")
