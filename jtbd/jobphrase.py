@@ -441,3 +441,52 @@ def load_ranker(path: str | None = None) -> JobRanker | None:
     if not p.is_file():
         return None
     return JobRanker(json.loads(p.read_text()))
+
+
+# ---------------------------------------------------------------- explicit evidence beside the learned models
+
+#: The customer says they paid more than they should ("we paid $200 extra", "I was charged twice"): cost, whatever
+#: the metric model (trained on 337 rows, where amounts mostly mark fraud or balances, not cost) makes of it.
+_EXPLICIT_COST = re.compile(
+    r"\b(i|we)\b(?:\s+[a-z']+){0,3}?\s+(paid|pay|was charged|were charged|got charged|been charged)\b[^.;!?]{0,25}?"
+    r"([$£€]\s?\d|\{\$|\bextra\b|\btwice\b|\bdouble\b|\bover the odds\b)", re.I)
+#: Words that say something failed or could fail: without them "Minimize the likelihood of failing to ..." is invented.
+_FAILURE_WORDS = re.compile(
+    r"\b(not|n't|never|no|cannot|unable|couldn'?t|can'?t|didn'?t|won'?t|wouldn'?t|wasn'?t|weren'?t|isn'?t|doesn'?t|don'?t|"
+    r"fail\w*|miss\w*|lost|lose|losing|wrong\w*|error\w*|mistake\w*|deni\w+|reject\w*|declin\w+|refus\w+|unsuccessful\w*|"
+    r"impossible|stuck|stranded|crash\w*|broke|broken|risk\w*|worr\w+|afraid|scared|fraud\w*|unauthori[sz]ed|late)\b", re.I)
+_NOT_A_CONDITION = {"a", "an", "the", "my", "our", "your", "his", "her", "their", "its", "them", "him", "me", "us", "you", "it", "any"}
+
+
+def decide_metric(probs: dict[str, float], text: str, none_threshold: float) -> str:
+    """The metric class of a unit: ``none`` or ``metric/direction``.
+
+    The metric model decides, within two pieces of explicit evidence in the words: a customer who
+    says they paid extra (or an amount) is read as cost, and a likelihood to minimise needs words
+    that say something failed (``not``, ``missed``, ``refused``, ...): "I just want to pay my bill
+    without calling" gets no "Minimize the likelihood of failing to pay a bill".
+    """
+    if _EXPLICIT_COST.search(text):
+        return "cost/minimize"
+    if probs.get("none", 0.0) >= none_threshold:
+        return "none"
+    best = max((k for k in probs if k != "none"), key=lambda k: probs[k])
+    if best == "likelihood/minimize" and not _FAILURE_WORDS.search(text.replace("\u2019", "'")):
+        return "none"
+    return best
+
+
+def prefer_condition(texts: list[str], best: int) -> int:
+    """The index of the job to keep: the best one, or the same job with the condition the customer named.
+
+    "Now I can walk to the shops without pain": the outcome is walking there *without pain*; the
+    ranker, trained on annotators who mostly shorten, picks "walk to the shops". A longer candidate
+    that only adds ``without`` + a bare noun or gerund (not "without the team") is kept instead.
+    """
+    head = texts[best] + " without "
+    for j, t in enumerate(texts):
+        if t.startswith(head):
+            rest = t[len(head):].split()
+            if 1 <= len(rest) <= 2 and rest[0] not in _NOT_A_CONDITION:
+                return j
+    return best

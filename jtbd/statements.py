@@ -348,7 +348,7 @@ def choose_job(doc, ranker=None):
     them and the best one is returned with the probability that an annotator would write the
     same job (content-word token F1 >= 0.5).
     """
-    from .jobphrase import candidate_features, candidates, general_words_ok, load_ranker
+    from .jobphrase import candidate_features, candidates, general_words_ok, load_ranker, prefer_condition
 
     ranker = ranker or load_ranker()
     cands = [c for c in candidates(doc) if general_words_ok(c.text)]
@@ -357,7 +357,8 @@ def choose_job(doc, ranker=None):
     n_verbs = len({c.verb_i for c in cands})
     probs = ranker.job_probability([candidate_features(doc, c, n_verbs) for c in cands])
     best = int(probs.argmax())
-    return cands[best].text, float(probs[best]), doc[cands[best].verb_i]
+    keep = prefer_condition([c.text for c in cands], best)
+    return cands[keep].text, float(probs[best]), doc[cands[keep].verb_i]
 
 
 def statement_for_doc(doc, *, compound: float = 0.0, taxonomy=None, ranker=None) -> dict:
@@ -368,7 +369,7 @@ def statement_for_doc(doc, *, compound: float = 0.0, taxonomy=None, ranker=None)
     and a statement is made only when both are confident enough (thresholds tuned by grouped
     cross-validation, see the model card). Without it, the hand-written rules decide.
     """
-    from .jobphrase import load_ranker
+    from .jobphrase import decide_metric, load_ranker
 
     ranker = ranker or load_ranker()
     if ranker is None:
@@ -390,12 +391,12 @@ def statement_for_doc(doc, *, compound: float = 0.0, taxonomy=None, ranker=None)
     if taxonomy is not None:
         row["job_step"] = taxonomy.step_for(lemma)
     probs = ranker.metric_probabilities(text, compound)
-    p_none = probs.get("none", 0.0)
-    best = max((k for k in probs if k != "none"), key=lambda k: probs[k])
-    if p_none >= th.get("none", 0.5) or probs[best] < th.get("metric", 0.0):
+    chosen = decide_metric(probs, text, th.get("none", 0.5))
+    if chosen == "none":
         row["statement_status"] = (f"no metric: the words carry no clear evidence of time, effort, cost or success "
-                                   f"(p_none={p_none:.2f})")
+                                   f"(p_none={probs.get('none', 0.0):.2f})")
         return row
+    best = chosen
     metric, direction = best.split("/")
     statement = render_statement(job, metric, direction)
     row.update(statement=statement, metric=metric, direction=statement.split()[0] if statement else direction.capitalize(),

@@ -25,11 +25,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from jtbd.enablers import polarity_scores  # noqa: E402
-from jtbd.jobphrase import (METRIC_CLASSES, JobRanker, candidate_features, candidates, general_words_ok,  # noqa: E402
-                            metric_features, metric_words)
+from jtbd.jobphrase import (METRIC_CLASSES, JobRanker, candidate_features, candidates, decide_metric,  # noqa: E402
+                            general_words_ok, metric_features, metric_words, prefer_condition)
 from jtbd.nlp import get_nlp  # noqa: E402
 from jtbd.statements import job_token_f1, render_statement, score_against_references  # noqa: E402
 
+EXPLICIT = True  # the explicit-evidence rules of jtbd.jobphrase beside the models (switch off: --no-explicit)
 PERMISSIVE = ("ewt_reviews", "ewt_answers", "nhs_fft_phase1", "nhs_fft_v6", "cfpb")
 OUT = ROOT / "jtbd" / "data" / "statements"
 
@@ -111,20 +112,24 @@ def predict(model: JobRanker, df, rows, cand_rows, compounds):
         if cs:
             p = model.job_probability([f for c, f in cs])
             b = int(np.argmax(p))
-            job, pj = cs[b][0].text, float(p[b])
+            keep = prefer_condition([c.text for c, f in cs], b) if EXPLICIT else b
+            job, pj = cs[keep][0].text, float(p[b])
         else:
             job, pj = "", 0.0
-        out[i] = (job, pj, model.metric_probabilities(df["sentence"].iloc[i], compounds[i]))
+        out[i] = (job, pj, model.metric_probabilities(df["sentence"].iloc[i], compounds[i]), df["sentence"].iloc[i])
     return out
 
 
 def decide(pred, th_job: float, th_none: float):
-    job, pj, probs = pred
+    job, pj, probs, text = pred
     empty = {"job": "", "metric": "none", "direction": "", "statement": ""}
     if not job or pj < th_job or len(job.split()) < 2:
         return empty
-    best = max((k for k in probs if k != "none"), key=lambda k: probs[k])
-    if probs["none"] >= th_none:
+    if EXPLICIT:  # as jtbd.statements.statement_for_doc decides
+        best = decide_metric(probs, text, th_none)
+    else:  # the metric model alone (for comparison: --no-explicit)
+        best = "none" if probs["none"] >= th_none else max((k for k in probs if k != "none"), key=lambda k: probs[k])
+    if best == "none":
         return {**empty, "job": job}
     m, d = best.split("/")
     return {"job": job, "metric": m, "direction": d, "statement": render_statement(job, m, d)}
@@ -141,7 +146,10 @@ def main() -> None:
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "datasets" / "statements_dev.csv"))
     ap.add_argument("--min-precision", type=float, default=0.70)
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--no-explicit", action="store_true", help="score the models alone, without the explicit-evidence rules")
     args = ap.parse_args()
+    global EXPLICIT
+    EXPLICIT = not args.no_explicit
     df = pd.read_csv(args.data, dtype=str, keep_default_na=False)
     docs, compounds, cand_rows = prepare(df)
     perm = [i for i in range(len(df)) if df["source"].iloc[i] in PERMISSIVE]
@@ -158,12 +166,14 @@ def main() -> None:
             te = [i for i in perm if df["source"].iloc[i] == src]
             model = train(df, tr, cand_rows, compounds, cr, cm, bw)
             oof.update(predict(model, df, te, cand_rows, compounds))
-        # thresholds: the highest coverage whose precision reaches the target, else the best precision + coverage
+        # thresholds: the highest coverage whose precision reaches the target, else the best F0.5 of precision and coverage
         cands = []
         for tj in np.arange(0.0, 0.95, 0.1):
             for tn in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.01):
                 s = scores(df, perm, oof, tj, tn, group=False)
-                hm = 2 * s["precision"] * s["coverage"] / (s["precision"] + s["coverage"]) if s["precision"] + s["coverage"] else 0.0
+                # F0.5: precision counts twice as much as coverage (a statement shown must be one a researcher signs)
+                pr, co = s["precision"], s["coverage"]
+                hm = 1.25 * pr * co / (0.25 * pr + co) if pr + co else 0.0
                 cands.append((s["precision"] >= args.min_precision, s["coverage"] if s["precision"] >= args.min_precision
                               else hm, s["precision"], float(tj), float(tn), s))
         top = max(cands, key=lambda c: (c[0], c[1], c[2]))
@@ -217,7 +227,12 @@ and the unit's words. A statement is made only when the job's probability is at 
 - Parses: the spaCy pipeline jtbd ships (`jtbd/data/spacy`); lemmas from lemminflect.
 - Tuning: leave-one-source-out cross-validation over the permissive rows; hyper-parameters
   and thresholds chosen for the highest coverage at precision >= 0.70 (else the best
-  harmonic mean of precision and coverage).
+  F0.5 of precision and coverage: precision weighs twice).
+- Beside the models, explicit evidence in the words (`jtbd.jobphrase.decide_metric`,
+  `prefer_condition`): a customer who says they paid extra or an amount is read as cost; a
+  likelihood to minimise needs words that say something failed (no "failing to escape from a
+  cage"); a job keeps the condition the customer named ("walk to the shops without pain").
+  Scored with them (`--no-explicit` scores the models alone).
 - Rebuild: `HF_HUB_OFFLINE=1 .venv/bin/python training/train_statements.py` (reads
   `../shared/datasets/statements_dev.csv`).
 
