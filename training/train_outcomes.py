@@ -31,7 +31,7 @@ import data  # noqa: E402
 
 ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 ap.add_argument("--backend", default="torch", choices=["torch", "static"])
-ap.add_argument("--C", type=float, default=4.0)
+ap.add_argument("--C", type=float, default=1.0)
 ap.add_argument("--style-weight", type=float, default=0.3)
 ap.add_argument("--cue-weight", type=float, default=0.5)
 ap.add_argument("--corpus-only", action="store_true", help="train on the project corpus alone (the real rows only score)")
