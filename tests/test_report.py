@@ -72,7 +72,11 @@ def _fake_run(path, *, evil: bool = True, scores: bool = True):
     audit = pd.DataFrame([{"question": EVIL[0] if evil else "How was our staff?", "focus": "enabler-focused", "p_outcome": 0.1,
                            "p_enabler": 0.9, "n": 60, "answer_units": 100, "answer_outcome_share": 0.3,
                            "suggested_rewording": "When you were trying to get to work, what made it slow, hard or uncertain?",
-                           "rewording_is_suggestion": True, "small_sample": False}])
+                           "rewording_is_suggestion": True, "small_sample": False},
+                          {"question": "Was the ward clean?", "focus": "enabler-focused", "p_outcome": 0.1, "p_enabler": 0.9, "n": 40,
+                           "answer_units": 50, "answer_outcome_share": 0.1, "suggested_rewording": None,
+                           "rewording_is_suggestion": False, "rewording_status": "its answers touch no job theme",
+                           "small_sample": False}])
     recs_p = recs.assign(period=pd.to_datetime(recs["date"]).dt.to_period("M").astype(str))
     tables = {
         "records": recs, "units": units, "themes": themes, "theme_assignments": assign,
@@ -135,6 +139,7 @@ def test_report_shows_the_key_figures_and_lists_what_was_not_made(tmp_path):
     assert "get to work on time" in html and "Minimize the time it takes to get to work" in html
     assert "record R000, characters 0–49" in html  # quotes trace to record ids and spans
     assert "no customer id and customer value columns" in html  # not made, and why
+    assert "No suggestion: its answers touch no job theme." in html  # a question without a rewording says why
     assert html.count("<svg") >= 4 and "http://" not in html.replace("http://www.w3.org/", "")
 
 
