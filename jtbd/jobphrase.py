@@ -117,6 +117,8 @@ def _drop_token(t) -> bool:
     low = t.lower_
     if t.is_punct and t.text not in "-/'":
         return True
+    if t.text.startswith("#") or (t.i > 0 and t.doc[t.i - 1].text == "#" and t.doc[t.i - 1].idx + 1 == t.idx):
+        return True  # hashtags ("#notokay") are not the customer's words for the job
     if _REDACTED.search(t.text) or t.like_url or t.like_email or t.like_num or low in _NUMWORDS or low in _MONEY_WORDS:
         return True
     if t.pos_ == "PROPN" or (t.tag_ in ("NNP", "NNPS")):
@@ -378,9 +380,14 @@ def metric_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z][a-z']+", text.lower().replace("\u2019", "'")) if len(w) > 1]
 
 
+#: "pay extra", "pay twice", "get charged again": the payment is the cost the customer names, not their job.
+_PAYMENT_ITSELF = re.compile(r"^(pay|get charged|charge)( (extra|more|twice|again|double|for it|a fee|fees|the fee))*$")
+
+
 def general_words_ok(phrase: str) -> bool:
-    """Whether a job phrase is free of digits, amounts, redactions, handles and links."""
-    return not re.search(r"\d|[$£€]|\bx{2,}\b|@|://|www\.", str(phrase), re.I)
+    """Whether a job phrase is free of digits, amounts, redactions, handles and links, and is not the payment itself."""
+    phrase = str(phrase)
+    return not re.search(r"\d|[$£€]|\bx{2,}\b|@|://|www\.", phrase, re.I) and not _PAYMENT_ITSELF.match(phrase.lower())
 
 
 # ---------------------------------------------------------------- the shipped models
@@ -458,18 +465,27 @@ _FAILURE_WORDS = re.compile(
 _NOT_A_CONDITION = {"a", "an", "the", "my", "our", "your", "his", "her", "their", "its", "them", "him", "me", "us", "you", "it", "any"}
 
 
-def decide_metric(probs: dict[str, float], text: str, none_threshold: float) -> str:
+#: Jobs that are themselves a failure ("miss a connection"): only their likelihood can be minimised.
+FAILURE_JOBS = frozenset({"miss", "lose", "fail", "forget"})
+
+
+def decide_metric(probs: dict[str, float], text: str, none_threshold: float, job: str = "") -> str:
     """The metric class of a unit: ``none`` or ``metric/direction``.
 
     The metric model decides, within two pieces of explicit evidence in the words: a customer who
     says they paid extra (or an amount) is read as cost, and a likelihood to minimise needs words
     that say something failed (``not``, ``missed``, ``refused``, ...): "I just want to pay my bill
-    without calling" gets no "Minimize the likelihood of failing to pay a bill".
+    without calling" gets no "Minimize the likelihood of failing to pay a bill". A job that is
+    itself a failure ("miss a connection") is only ever minimised in likelihood: never "Minimize
+    the time it takes to miss a connection".
     """
-    if _EXPLICIT_COST.search(text):
+    failure_job = job.split()[:1] and job.split()[0] in FAILURE_JOBS
+    if _EXPLICIT_COST.search(text) and not failure_job:
         return "cost/minimize"
     if probs.get("none", 0.0) >= none_threshold:
         return "none"
+    if failure_job:
+        return "likelihood/minimize"
     best = max((k for k in probs if k != "none"), key=lambda k: probs[k])
     if best == "likelihood/minimize" and not _FAILURE_WORDS.search(text.replace("\u2019", "'")):
         return "none"

@@ -391,7 +391,7 @@ def statement_for_doc(doc, *, compound: float = 0.0, taxonomy=None, ranker=None)
     if taxonomy is not None:
         row["job_step"] = taxonomy.step_for(lemma)
     probs = ranker.metric_probabilities(text, compound)
-    chosen = decide_metric(probs, text, th.get("none", 0.5))
+    chosen = decide_metric(probs, text, th.get("none", 0.5), job)
     if chosen == "none":
         row["statement_status"] = (f"no metric: the words carry no clear evidence of time, effort, cost or success "
                                    f"(p_none={probs.get('none', 0.0):.2f})")

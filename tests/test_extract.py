@@ -152,3 +152,15 @@ def test_extraction_chunks_are_reused_on_a_rerun_and_give_the_same_tables(tmp_pa
     off = OutcomeExtractor(batch_size=50, use_cache=False)
     off.transform(records)
     assert off.chunks_reused == 0
+
+
+@pytest.mark.slow
+def test_statements_never_time_a_failure_keep_hashtags_out_and_do_not_take_the_payment_for_the_job():
+    from jtbd.statements import make_statements
+
+    rows = make_statements(["so will completely miss next connection no response on hold 2 hrs HELP me",
+                            "Like we haven't waited days to get home #notokay",
+                            "It wasn't my fault yet I had to pay extra"])
+    assert rows[0]["statement"].startswith("Minimize the likelihood of missing")  # never "the time it takes to miss"
+    assert "notokay" not in rows[1]["statement"] and "notokay" not in rows[1]["job_statement"]
+    assert rows[2]["job_statement"] != "pay extra" and "cost of paying" not in rows[2]["statement"]

@@ -126,7 +126,7 @@ def decide(pred, th_job: float, th_none: float):
     if not job or pj < th_job or len(job.split()) < 2:
         return empty
     if EXPLICIT:  # as jtbd.statements.statement_for_doc decides
-        best = decide_metric(probs, text, th_none)
+        best = decide_metric(probs, text, th_none, job)
     else:  # the metric model alone (for comparison: --no-explicit)
         best = "none" if probs["none"] >= th_none else max((k for k in probs if k != "none"), key=lambda k: probs[k])
     if best == "none":
