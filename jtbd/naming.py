@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import combinations
 from typing import Any, Iterable, Sequence
 
 __all__ = ["name_problems", "codes", "merge_outcomes", "job_name_candidates", "clean_keywords", "choose_names", "names_check",
@@ -291,7 +292,9 @@ def choose_names(themes: list[dict], centroids, embedder=None, *, kind: str = "j
         kws6 = clean_keywords(t.get("keywords") or [], texts, n=6, names=names)
         kws = kws6[:3]
         # other keyword triples, so that a name can be found that retrieves its own theme
-        alts = [kws6[a:a + 3] for a in range(1, max(len(kws6) - 2, 1))] + ([[kws6[0], kws6[3], kws6[4]]] if len(kws6) >= 5 else [])
+        # (every triple, then every pair, of the six best keywords, best-ranked keywords first)
+        alts = [list(c) for c in sorted(combinations(kws6, 3), key=lambda c: sum(kws6.index(w) for w in c)) if list(c) != kws]
+        alts += [list(c) for c in sorted(combinations(kws6, 2), key=lambda c: sum(kws6.index(w) for w in c))]
         options: list[tuple[str, str, float]] = []
         if kind == "job":
             n_rec = max(int(t.get("n_records") or 1), 1)

@@ -177,6 +177,14 @@ def units_for_themes(units, records):
                "languages": {str(k): int(v) for k, v in langs.items()}}
 
 
+def non_answer_counts(units) -> dict:
+    """``{"records", "units"}`` of the non-answer units ("Did not answer", "Nothing."), left out of every theme."""
+    from .themes import non_answers
+
+    na = non_answers(units)
+    return {"records": int(units.loc[na, "record_id"].nunique()) if na.any() else 0, "units": int(na.sum())}
+
+
 def question_audit(records, units, rthemes, themes, focus: dict, *, min_n: int = 30):
     """One row per survey question: its focus, the outcome share of its answers, and a rewording for the others.
 
@@ -361,7 +369,7 @@ def _analyze(data, *, config, seed, min_n, theme_model, outcome_model, dask, pro
         "counts": {"records": len(records), "skipped": int(len(loaded.skipped)), "units": len(units), "outcome_units": len(outcomes),
                    "unsure_units": int((units["label"] == "unsure").sum()) if len(units) else 0,
                    "themes": {k: r.info.get("n_themes", 0) for k, r in theme_results.items()},
-                   "not_in_analysis_language": language_excluded},
+                   "not_in_analysis_language": language_excluded, "non_answers": non_answer_counts(units)},
         "models": {"solicitation": splitter.describe(), "extraction": extraction_info,
                    "themes": {k: {kk: v for kk, v in r.info.items() if kk != "embedding"} for k, r in theme_results.items()},
                    "embedding": get_embedder().describe()},

@@ -469,7 +469,7 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
 
     from .embed import get_embedder
     from .extract import OUTCOME_COLUMNS, UNIT_COLUMNS, OutcomeExtractor
-    from .pipeline import compute_metrics, units_for_themes
+    from .pipeline import compute_metrics, non_answer_counts, units_for_themes
     from .solicitation import SolicitationSplitter
     from .themes import ASSIGNMENT_COLUMNS, ThemeModel, assign_themes, fit_themes, not_in_language
 
@@ -649,6 +649,7 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
     n_units = len(units)
     n_unsure = int((units["label"] == "unsure").sum())
     _, language_excluded = units_for_themes(units, records)
+    non_answered = non_answer_counts(units)
     del records, units, slim_a
     timings["metrics"] = time.perf_counter() - t
     for name, w in (*writers.items(), ("theme_assignments", aw)):
@@ -659,7 +660,7 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
         "counts": {"records": n_records, "skipped": int(sum(skipped_counts.values())), "units": n_units,
                    "outcome_units": int(writers["outcomes"].rows), "unsure_units": n_unsure,
                    "themes": {k: r.info.get("n_themes", 0) for k, r in results.items()},
-                   "not_in_analysis_language": language_excluded},
+                   "not_in_analysis_language": language_excluded, "non_answers": non_answered},
         "models": {"solicitation": _splitter_info(next(iter(splitters.values()))) if splitters else None,
                    "extraction": ex.describe(),
                    "themes": {k: {kk: v for kk, v in r.info.items() if kk != "embedding"} for k, r in results.items()},

@@ -20,7 +20,7 @@ import math
 import re
 from typing import Sequence
 
-__all__ = ["STYLE_FEATURES", "style_features"]
+__all__ = ["STYLE_FEATURES", "style_features", "is_non_answer"]
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 _SENT = re.compile(r"[.!?]+(?:\s|$)|\n+")
@@ -39,6 +39,29 @@ _NON_ANSWER = re.compile(
     r"all good|no complaints|-+|\.+|\?+|x+)[\s.!]*$",
     re.I,
 )
+#: What survey exports write where a respondent left the box empty ("Did not answer", "No response"). Not a style
+#: feature (the shipped models were trained without it), only the non-answer test below.
+_EXPORT_PLACEHOLDER = re.compile(
+    r"^\s*(did ?n[o']?t answer|no answer( given)?|not answered|unanswered|no response|no reply|not stated|not given|"
+    r"prefer not to say|skipped|blank|left blank|no (comment|feedback) (given|provided|left))[\s.!]*$",
+    re.I,
+)
+
+
+def is_non_answer(text: str) -> bool:
+    """Whether a unit says nothing but that there is nothing to say ("Nothing.", "N/A", "Did not answer").
+
+    Such units keep their label and their place in the record, but take part in no theme: hundreds
+    of identical "Did not answer" cells would otherwise make themes of their own.
+
+    Example:
+        >>> [is_non_answer(t) for t in ("Did not answer", "Nothing.", "n/a", "Nothing was explained to me")]
+        [True, True, True, False]
+    """
+    s = str(text or "")
+    return bool(_NON_ANSWER.match(s) or _EXPORT_PLACEHOLDER.match(s))
+
+
 _ANSWER_OPENING = re.compile(
     r"^\s*(because|as|cos|coz|since|due to|more|less|better|faster|quicker|shorter|longer|cheaper|make|improve|keep|have|"
     r"provide|give|maybe|perhaps|possibly|probably|would be|would have|it would|could|should|the|very|really|quite|too|"

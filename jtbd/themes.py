@@ -165,11 +165,24 @@ def not_in_language(units):
     return (lang.notna() & ~lang.astype(str).isin(ANALYSIS_LANGUAGES)).to_numpy()
 
 
+def non_answers(units):
+    """Boolean mask of the units that are non-answers ("Did not answer", "Nothing.", "N/A"; see
+    :func:`jtbd.style.is_non_answer`): they get no theme."""
+    import numpy as np
+
+    from .style import is_non_answer
+
+    if "text" not in units.columns or not len(units):
+        return np.zeros(len(units), dtype=bool)
+    return np.fromiter((is_non_answer(t) for t in units["text"]), dtype=bool, count=len(units))
+
+
 def select_units(units, kind: str, *, min_probability: float = 0.3):
     """Rows of ``units`` that take part in the themes of ``kind`` (see the module docs).
 
     Units whose record is not in an analysis language (the ``language`` column of the
-    solicitation split, when the units carry it) take part in no theme.
+    solicitation split, when the units carry it) and non-answers ("Did not answer",
+    "Nothing.") take part in no theme.
     """
     if kind not in KINDS:
         raise UsageError("E601", f"unknown theme kind '{kind}'", fix="use kind='job' or kind='enabler'")
@@ -180,7 +193,7 @@ def select_units(units, kind: str, *, min_probability: float = 0.3):
     a, b = _PROBS[kind]
     if min_probability is not None and min_probability < 1 and a in units.columns and b in units.columns:
         mask |= (units[a].fillna(0) + units[b].fillna(0)) >= min_probability
-    return units[mask.to_numpy() & ~not_in_language(units)]
+    return units[mask.to_numpy() & ~not_in_language(units) & ~non_answers(units)]
 
 
 _PRONOUNS = {"me", "it", "us", "them", "him", "her", "this", "that", "you", "one", "there", "here", "up", "out", "in", "on",

@@ -107,6 +107,7 @@ def test_streamed_run_equals_the_in_memory_run(tmp_path):
     # units of records not in English get no theme on either path, and both count them
     excluded = memory.provenance["counts"]["not_in_analysis_language"]
     assert run.manifest["counts"]["not_in_analysis_language"] == excluded
+    assert run.manifest["counts"]["non_answers"] == memory.provenance["counts"]["non_answers"]
     for name in ("records", "units", "outcomes", "themes", "theme_assignments", "metrics_headline", "metrics_centricity",
                  "metrics_opportunity", "metrics_scores_by_group", "metrics_value_priority", "metrics_question_audit"):
         streamed = pd.read_parquet(run.path / f"{name}.parquet")

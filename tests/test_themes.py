@@ -56,6 +56,26 @@ def test_units_join_a_kind_by_label_or_probability():
     assert "outcome" not in set(select_units(u, "enabler", min_probability=1.0)["label"])
 
 
+def test_non_answers_take_part_in_no_theme_and_are_counted(monkeypatch):
+    # an NHS export had 472 "Did not answer" cells: they made four enabler themes, two named "unnamed theme"
+    from jtbd.pipeline import non_answer_counts
+    from jtbd.themes import fit_themes, select_units
+
+    use_fake_embedder(monkeypatch)
+    u = make_units(8)
+    blanks = u[u["label"] == "enabler"].head(6).copy()
+    blanks["unit_id"] = blanks["unit_id"] + "-na"
+    blanks["record_id"] = [f"na{i}" for i in range(len(blanks))]
+    blanks["text"] = ["Did not answer", "did not answer", "Nothing.", "N/A", "No response", "Didn't answer"]
+    both = pd.concat([u, blanks], ignore_index=True)
+    assert not set(select_units(both, "enabler")["unit_id"]) & set(blanks["unit_id"])
+    res = fit_themes(both, kind="enabler", method="agglomerative", distance_threshold=0.5, cache=False)
+    assert not set(res.assignments["record_id"]) & set(blanks["record_id"])
+    assert non_answer_counts(both) == {"records": 6, "units": 6}
+    # a sentence that starts like a non-answer is an answer
+    assert non_answer_counts(pd.DataFrame({"record_id": ["a"], "text": ["Nothing was explained to me"]}))["units"] == 0
+
+
 def test_enabler_themes_recover_clear_topics_with_ids_spans_and_labels(monkeypatch):
     from jtbd.themes import THEME_COLUMNS, fit_themes
 
