@@ -38,7 +38,8 @@ NAME_STOPWORDS = frozenset(
     "their his her him them they we us me i you he she is are was were be been being am do does did done have has had can "
     "could will would should may might must not no yes very really just also too more most much many some any all get got "
     "one two ve ll re don didn doesn isn wasn aren weren couldn wouldn shouldn won im ive id dont cant thats there here what "
-    "when where which who whom why how ok okay thanks thank please would like well good great bad lot lots thing things".split())
+    "when where which who whom why how ok okay thanks thank please would like well good great bad lot lots thing things "
+    "hey hi hello hiya dear lol omg wow yeah yep guys folks morning evening afternoon".split())
 _PRONOUN = re.compile(r"\b(i|me|my|mine|we|us|our|you|your|he|him|his|she|her|they|them|their|it's|i'm|i've)\b", re.I)
 _DATE = re.compile(r"\b(jan(uary)?|feb(ruary)?|march|april|june|july|aug(ust)?|sept?(ember)?|oct(ober)?|nov(ember)?|dec(ember)?|"
                    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|tonight)\b", re.I)
@@ -124,7 +125,8 @@ def name_problems(name: str, member_texts: Sequence[str] = (), *, names: set[str
                   kind: str = "job") -> list[str]:
     """What is wrong with a theme name (empty list: nothing).
 
-    Rules: no digits, amounts, dates or relative times ("weeks ago"), handles, links or pronouns;
+    Rules: no digits, amounts, dates or relative times ("weeks ago"), handles, links, pronouns or
+    symbols (emoji, hashtags);
     no code (a word written in capitals, or without vowels: "JFK", "phx"); no word twice
     ("children children"); for job names (``kind="job"``) no light verb without an object
     ("get given", "get hung up") and no state verb ("have a bag"); no proper name that only a
@@ -139,6 +141,8 @@ def name_problems(name: str, member_texts: Sequence[str] = (), *, names: set[str
         ['light verb without an object: get given']
         >>> name_problems("jfk, phx, delays")
         ['code: jfk, phx']
+        >>> name_problems("get early \N{THUMBS UP SIGN}")
+        ['symbol: \N{THUMBS UP SIGN}']
     """
     out = []
     s = str(name or "").strip()
@@ -156,6 +160,9 @@ def name_problems(name: str, member_texts: Sequence[str] = (), *, names: set[str
         out.append("handle or link")
     if _PRONOUN.search(s):
         out.append("pronoun")
+    symbols = [c for c in s if not (c.isalnum() or c.isspace() or c in "-',&:()/.£$€")]
+    if symbols:  # emoji, hashtags, stray punctuation ("get early 👍")
+        out.append("symbol: " + "".join(dict.fromkeys(symbols)))
     words = _WORD.findall(s)
     lows = [w.lower() for w in words]
     n = max(len(member_texts), 1)

@@ -121,7 +121,7 @@ class ThemeOptions:
     outlier_similarity: float = 0.2
     max_parents: int = 8
     max_fit_units: int = 20_000
-    n_keywords: int = 8
+    n_keywords: int = 12
     n_representatives: int = 3
 
     def __post_init__(self) -> None:

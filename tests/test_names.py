@@ -24,6 +24,7 @@ def test_names_name_problems_flags_what_a_name_must_not_hold(name, problem):
     ("jfk, phx, delays", "code: jfk, phx"), ("fly out of PHX", "code: phx"), ("weeks ago", "relative time"),
     ("wait a couple of hours", "relative time"), ("rebook a flight the other day", "relative time"),
     ("children children", "repeated word: children"), ("care, children, children", "repeated word: children"),
+    ("get early \N{THUMBS UP SIGN}", "symbol"), ("notokay #fail", "symbol"),
 ])
 def test_names_a_researcher_would_not_sign_objectless_verbs_codes_relative_times_or_doubled_words(name, problem):
     assert any(p.startswith(problem) for p in name_problems(name)), name_problems(name)
