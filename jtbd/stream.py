@@ -469,9 +469,9 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
 
     from .embed import get_embedder
     from .extract import OUTCOME_COLUMNS, UNIT_COLUMNS, OutcomeExtractor
-    from .pipeline import compute_metrics, non_answer_counts, units_for_themes
+    from .pipeline import compute_metrics, units_for_themes
     from .solicitation import SolicitationSplitter
-    from .themes import ASSIGNMENT_COLUMNS, ThemeModel, assign_themes, fit_themes, not_in_language
+    from .themes import ASSIGNMENT_COLUMNS, ThemeModel, assign_themes, fit_themes, non_answers, not_in_language
 
     seed = cfg.run.seed if seed is None else seed
     writers = {name: TableWriter(run.path / f"{name}.parquet") for name in ("records", "units", "outcomes", "skipped")}
@@ -508,6 +508,17 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
                      "on_driver": ["reading", "writing", "theme sample", "theme fit", "metrics", "report"]}
 
     other_language: dict[str, str] = {}  # record_id -> language of the records not in an analysis language (no theme)
+    non_answer_records: set[str] = set()  # records with a non-answer unit ("Did not answer": no theme)
+    non_answer_units = 0
+
+    def write_units(units, outcomes) -> None:
+        nonlocal non_answer_units
+        writers["units"].write(units)
+        writers["outcomes"].write(outcomes)
+        if len(units):
+            na = non_answers(units)
+            non_answer_units += int(na.sum())
+            non_answer_records.update(units.loc[na, "record_id"].astype(str))
 
     def collect(result) -> None:
         nonlocal n_records
@@ -516,8 +527,7 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
             out = not_in_language(recs)
             other_language.update(zip(recs.loc[out, "record_id"].astype(str), recs.loc[out, "language"].astype(str)))
         if units is not None:
-            writers["units"].write(units)
-            writers["outcomes"].write(outcomes)
+            write_units(units, outcomes)
         writers["records"].write(recs)
         sampler.add(recs)
         n_records += len(recs)
@@ -568,8 +578,7 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
             timings["solicitation"] += time.perf_counter() - t
             t = time.perf_counter()
             for u, o in ex.iter_chunks(recs):
-                writers["units"].write(u)
-                writers["outcomes"].write(o)
+                write_units(u, o)
             timings["extract"] += time.perf_counter() - t
             collect((recs, None, None))
         t_load = time.perf_counter()
@@ -649,7 +658,7 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
     n_units = len(units)
     n_unsure = int((units["label"] == "unsure").sum())
     _, language_excluded = units_for_themes(units, records)
-    non_answered = non_answer_counts(units)
+    non_answered = {"records": len(non_answer_records), "units": non_answer_units}
     del records, units, slim_a
     timings["metrics"] = time.perf_counter() - t
     for name, w in (*writers.items(), ("theme_assignments", aw)):
