@@ -321,18 +321,6 @@ def load(ctx: click.Context, path: str, out: str | None, as_csv: bool | None, **
     click.echo(f"{info['records']:,} records from {info['rows_read']:,} rows ({sum(info['skipped'].values()):,} skipped) -> {run.path}")
 
 
-def _channel_map(cfg):
-    from .solicitation import DEFAULT_CHANNEL_MAP
-
-    sc = cfg.solicitation
-    if not (sc.solicited_channels or sc.unsolicited_channels):
-        return None
-    return {
-        "solicited": tuple(DEFAULT_CHANNEL_MAP["solicited"]) + tuple(sc.solicited_channels),
-        "unsolicited": tuple(DEFAULT_CHANNEL_MAP["unsolicited"]) + tuple(sc.unsolicited_channels),
-    }
-
-
 @cli.command()
 @click.argument("path", type=click.Path(exists=True))
 @load_options
@@ -354,8 +342,7 @@ def split(ctx: click.Context, path: str, model: str | None, text_only: bool | No
     with run.stage("load"):
         loaded = load_feedback(path, config=cfg.load, progress=_progress(ctx))
     info = loaded.summary()
-    splitter = SolicitationSplitter(model=cfg.solicitation.model, text_only=cfg.solicitation.text_only, channel_map=_channel_map(cfg),
-                                    score_scale=info.get("score_scale"), layout=info.get("layout"))
+    splitter = SolicitationSplitter(**cfg.solicitation.splitter_kwargs(score_scale=info.get("score_scale"), layout=info.get("layout")))
     with run.stage("solicitation"):
         records = splitter.transform(loaded.records, progress=_progress(ctx))
     run.write_table("records", records)

@@ -61,6 +61,21 @@ class SolicitationConfig:
     solicited_channels: tuple[str, ...] = ()  # extra channel words meaning solicited
     unsolicited_channels: tuple[str, ...] = ()  # extra channel words meaning unsolicited
 
+    def splitter_kwargs(self, *, score_scale=None, layout=None) -> dict[str, Any]:
+        """The arguments of :class:`jtbd.solicitation.SolicitationSplitter` for this configuration.
+
+        The one place the configured channel words become the splitter's channel map, so that
+        ``jtbd split``, ``jtbd analyze`` (in memory, streamed, on Dask) all read them.
+        """
+        channel_map = None
+        if self.solicited_channels or self.unsolicited_channels:
+            from .solicitation import DEFAULT_CHANNEL_MAP
+
+            channel_map = {"solicited": tuple(DEFAULT_CHANNEL_MAP["solicited"]) + tuple(self.solicited_channels),
+                           "unsolicited": tuple(DEFAULT_CHANNEL_MAP["unsolicited"]) + tuple(self.unsolicited_channels)}
+        return {"model": self.model, "text_only": self.text_only, "channel_map": channel_map,
+                "score_scale": score_scale, "layout": layout}
+
 
 @dataclass(frozen=True)
 class ExtractConfig:

@@ -317,8 +317,7 @@ def _analyze(data, *, config, seed, min_n, theme_model, outcome_model, dask, pro
 
     loaded = timed("load", lambda: load_feedback(data, config=cfg.load, progress=progress))
     info = loaded.summary()
-    splitter_kwargs = {"model": cfg.solicitation.model, "text_only": cfg.solicitation.text_only,
-                       "score_scale": info.get("score_scale"), "layout": info.get("layout")}
+    splitter_kwargs = cfg.solicitation.splitter_kwargs(score_scale=info.get("score_scale"), layout=info.get("layout"))
     splitter = SolicitationSplitter(**splitter_kwargs)
     ex = OutcomeExtractor(model=outcome_model, min_confidence=cfg.extract.min_confidence)
     dask_info = None

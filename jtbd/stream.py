@@ -557,8 +557,7 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
             writers["skipped"].write(loaded.skipped)
         recs = loaded.records
         if len(recs) and client is not None:
-            kwargs = {"model": cfg.solicitation.model, "text_only": cfg.solicitation.text_only,
-                      "score_scale": info.get("score_scale"), "layout": info.get("layout")}
+            kwargs = cfg.solicitation.splitter_kwargs(score_scale=info.get("score_scale"), layout=info.get("layout"))
             splitters.setdefault(repr((info.get("score_scale"), info.get("layout"))), kwargs)
             pending.append(client.submit(_partition, client.scatter(recs), kwargs, model_arg, env,
                                          {"min_confidence": cfg.extract.min_confidence}, pure=False))
@@ -571,8 +570,8 @@ def _write_stream(run, data, *, cfg, seed, min_n, theme_model, outcome_model, ch
             skey = repr((info.get("score_scale"), info.get("layout")))
             splitter = splitters.get(skey)
             if splitter is None:
-                splitter = splitters[skey] = SolicitationSplitter(model=cfg.solicitation.model, text_only=cfg.solicitation.text_only,
-                                                                  score_scale=info.get("score_scale"), layout=info.get("layout"))
+                splitter = splitters[skey] = SolicitationSplitter(
+                    **cfg.solicitation.splitter_kwargs(score_scale=info.get("score_scale"), layout=info.get("layout")))
             t = time.perf_counter()
             recs = splitter.transform(recs)
             timings["solicitation"] += time.perf_counter() - t

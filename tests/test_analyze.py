@@ -91,3 +91,27 @@ def test_analyze_library_returns_the_tables_and_lists_what_it_could_not_make():
     assert "scores_by_group" in res.not_made and "score" in res.not_made["scores_by_group"]
     assert "value_priority" in res.not_made and "question_audit" in res.not_made
     assert res.provenance["seeds"] == {"seed": 42}
+
+
+@pytest.mark.slow
+def test_configured_channel_words_reach_analyze_in_memory_and_streamed(tmp_path):
+    # [solicitation] solicited_channels reached `jtbd split` only: analyze ignored it on both paths
+    import jtbd
+    from jtbd.config import Config
+    from jtbd.stream import analyze_stream
+
+    texts = ["The app crashed twice, so I missed my rent payment.", "Staff were lovely and the room was clean.",
+             "I waited two hours on the phone to change one flight.", "Great value for money."] * 5
+    df = pd.DataFrame({"record_id": [f"r{i}" for i in range(20)], "text": texts, "channel": ["kiosk", "twitter"] * 10})
+    df.to_csv(tmp_path / "d.csv", index=False)
+    cfg = Config().override({"solicitation": {"solicited_channels": ("kiosk",)}})
+    plain = jtbd.analyze(df).records.set_index("record_id")
+    assert not plain.loc["r0", "solicitation_evidence"].startswith("channel 'kiosk'")
+    memory = jtbd.analyze(df, config=cfg).records.set_index("record_id")
+    streamed = pd.read_parquet(analyze_stream(tmp_path / "d.csv", out=tmp_path / "run", config=cfg, report=False).path
+                               / "records.parquet").set_index("record_id")
+    for recs in (memory, streamed):
+        kiosk = recs[recs["channel"] == "kiosk"]
+        assert (kiosk["solicitation"] == "solicited").all()
+        assert kiosk["solicitation_evidence"].str.startswith("channel 'kiosk' -> solicited").all()
+        assert (recs.loc[recs["channel"] == "twitter", "solicitation"] == "unsolicited").all()
