@@ -88,10 +88,10 @@ def test_no_statement_is_invented_when_the_words_give_none():
     from jtbd.statements import make_statements
 
     rows = make_statements(["I just want to pay my bill without calling.", "The nurses were lovely.",
-                            "Well last night while I was sleeping, my hamster escaped from his cage."])
+                            "Yesterday evening while I was cooking, my puppy escaped from the garden."])
     assert rows[0]["statement"] == "" and rows[0]["statement_status"].startswith("no metric") and rows[0]["job_statement"] == "pay a bill"
     assert rows[1]["statement"] == "" and rows[1]["statement_status"].startswith("no job verb")
-    # nothing failed to escape: no "Minimize the likelihood of failing to escape from a cage"
+    # nothing failed to escape: no "Minimize the likelihood of failing to escape from the garden"
     assert "failing to" not in rows[2]["statement"]
 
 
@@ -164,3 +164,14 @@ def test_statements_never_time_a_failure_keep_hashtags_out_and_do_not_take_the_p
     assert rows[0]["statement"].startswith("Minimize the likelihood of missing")  # never "the time it takes to miss"
     assert "notokay" not in rows[1]["statement"] and "notokay" not in rows[1]["job_statement"]
     assert rows[2]["job_statement"] != "pay extra" and "cost of paying" not in rows[2]["statement"]
+
+
+def test_failing_to_is_written_only_when_the_words_say_something_failed():
+    from jtbd.jobphrase import decide_metric
+
+    probs = {"none": 0.2, "likelihood/minimize": 0.4, "likelihood/increase": 0.2, "time/minimize": 0.1, "effort/minimize": 0.05,
+             "cost/minimize": 0.05}
+    assert decide_metric(probs, "Our puppy escaped from the garden.", 0.3) == "none"
+    assert decide_metric(probs, "I couldn't get the puppy back into the garden.", 0.3) == "likelihood/minimize"
+    assert decide_metric(probs, "We paid $40 extra to get the puppy groomed.", 0.3) == "cost/minimize"
+    assert decide_metric(probs, "Our puppy escaped from the garden.", 0.3, "miss the vet appointment") == "likelihood/minimize"

@@ -230,8 +230,8 @@ and the unit's words. A statement is made only when the job's probability is at 
   F0.5 of precision and coverage: precision weighs twice).
 - Beside the models, explicit evidence in the words (`jtbd.jobphrase.decide_metric`,
   `prefer_condition`): a customer who says they paid extra or an amount is read as cost; a
-  likelihood to minimise needs words that say something failed (no "failing to escape from a
-  cage"); a job keeps the condition the customer named ("walk to the shops without pain").
+  likelihood to minimise needs words that say something failed (no "failing to" where
+  nothing failed); a job keeps the condition the customer named ("walk to the shops without pain").
   Scored with them (`--no-explicit` scores the models alone).
 - Rebuild: `HF_HUB_OFFLINE=1 .venv/bin/python training/train_statements.py` (reads
   `../shared/datasets/statements_dev.csv`).
