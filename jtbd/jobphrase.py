@@ -479,7 +479,7 @@ def decide_metric(probs: dict[str, float], text: str, none_threshold: float, job
     itself a failure ("miss a connection") is only ever minimised in likelihood: never "Minimize
     the time it takes to miss a connection".
     """
-    failure_job = job.split()[:1] and job.split()[0] in FAILURE_JOBS
+    failure_job = bool(job.split()) and job.split()[0] in FAILURE_JOBS
     if _EXPLICIT_COST.search(text) and not failure_job:
         return "cost/minimize"
     if probs.get("none", 0.0) >= none_threshold:

@@ -31,6 +31,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from .jobphrase import FAILURE_JOBS  # jobs that are themselves a failure ("miss a payment"): minimised as they stand
+
 __all__ = ["make_statements", "statement_for_doc", "render_statement", "choose_job", "evaluate_statements", "score_statements",
            "score_against_references", "job_tokens", "job_token_f1", "METRICS", "REFERENCE_METRICS"]
 
@@ -49,8 +51,6 @@ _EFFORT = re.compile(r"\b(had to|have to|has to|having to|forced to|ended up|cha
 _RISK = re.compile(r"\b(risk|risky|worried|worry|worrying|afraid|scared|fear|danger|dangerous|unsafe|safe|safely|anxious)\b", re.I)
 _FREQ = re.compile(r"\b(every time|each time|always|constantly|keeps? happening|every (day|week|month)|repeatedly|often)\b", re.I)
 _FAIL_VERBS = {"miss", "lose", "fail", "forget", "strand", "deny", "reject", "decline", "overcharge", "crash", "break", "cancel"}
-#: Jobs that are themselves a failure: their likelihood is minimised as they stand ("missing a payment").
-_FAILURE_JOBS = {"miss", "lose", "fail", "forget"}
 _NEG = {"not", "n't", "never", "no", "cannot", "unable"}
 _ABLE = re.compile(r"\b(now (i|we) (can|could)|(i|we) (can|could) now|able to|managed to|finally|got to)\b", re.I)
 _CLARIFIER_MARKS = {"when", "while", "after", "before", "if", "once", "whenever", "during", "until"}
@@ -332,7 +332,7 @@ def render_statement(job: str, metric: str, direction: str) -> str:
         return f"Minimize the effort it takes to {job}"
     if metric == "cost":
         return f"Minimize the cost of {gerund}"
-    if metric == "likelihood" and words[0] in _FAILURE_JOBS:  # "miss a payment": minimise missing it, never "failing to miss"
+    if metric == "likelihood" and words[0] in FAILURE_JOBS:  # "miss a payment": minimise missing it, never "failing to miss"
         return f"Minimize the likelihood of {gerund}"
     if metric == "likelihood" and direction == "minimize":
         return f"Minimize the likelihood of failing to {job}"
